@@ -1,0 +1,104 @@
+/*
+ * suite.h — what a suite is (data) and what a task produces (samples).
+ *
+ * A suite file (suites/NAME.json) names its tasks; each task has a generator or a dataset
+ * loader, a prompt template, stop strings, max new tokens, scorer, lengths/depths, sample count
+ * and seed. suite_load resolves it (defaults filled in, CLI overrides applied) and records a
+ * content hash. Generators are deterministic in (task, seed, index); the eval seed space and the
+ * train seed space are disjoint (suite_seed()).
+ *
+ * Arrows: suites → engine/v4.h (tokenizer, chat encoding). Never → harness.
+ */
+#ifndef V4_SUITE_H
+#define V4_SUITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "engine/v4.h"
+
+/* One evaluation sample, fully materialised. Owned by whoever called the generator;
+ * free with eval_sample_free. */
+typedef struct {
+    char *id;              /* stable sample id (dataset's own id, or "task/len/depth/index") */
+    char *suite;           /* suite name */
+    char *task;            /* task name */
+    int length;            /* target context length in model tokens (0 = not a length task) */
+    double depth;          /* needle depth in [0,1], or -1 */
+    char *prompt;          /* the exact prompt string given to the model (chat-encoded or raw) */
+    int chat;              /* 1 = prompt was built with the V4 chat encoding */
+    int thinking;          /* 1 = thinking mode prompt */
+    int32_t *prompt_ids;   /* prompt token ids when a tokenizer was available, else NULL */
+    int n_prompt_ids;
+    cJSON *messages;       /* the chat messages (for HTTP chat backends), or NULL */
+    cJSON *tools;          /* OpenAI tools array for tool tasks, or NULL */
+    cJSON *target;         /* expected answer(s), scorer-specific */
+    cJSON *meta;           /* generator facts: needle token position, real length, … */
+    char **stops;          /* stop strings */
+    int n_stops;
+    int max_new_tokens;
+    char *scorer;          /* scorer name (scorers/scorer.h) */
+} eval_sample;
+
+void eval_sample_free(eval_sample *s);
+
+/* A resolved task of a suite. */
+typedef struct {
+    char *name;            /* e.g. "niah_single_1" */
+    char *kind;            /* generator or loader name, e.g. "niah", "vt", "humaneval" */
+    cJSON *params;         /* the task's own parameters from the suite file */
+    char *template_name;   /* "chat" or "raw" */
+    char **stops; int n_stops;
+    int max_new_tokens;
+    char *scorer;
+    int *lengths; int n_lengths;   /* 0 entries for non-length tasks */
+    double *depths; int n_depths;  /* 0 entries when the task has no depth axis */
+    int n_samples;         /* per (length, depth) cell */
+    uint64_t seed;
+    char *data_path;       /* dataset file for loaders, NULL for generators */
+} suite_task;
+
+typedef struct {
+    char *name;
+    char *path;
+    suite_task *tasks; int n_tasks;
+    char hash[65];         /* sha256 hex of the resolved suite JSON */
+    cJSON *resolved;       /* resolved suite JSON */
+} suite;
+
+/* Overrides from the CLI; zero/NULL fields mean "as in the suite file". */
+typedef struct {
+    const char **tasks; int n_tasks;     /* keep only these tasks */
+    const int *lengths; int n_lengths;
+    int limit;                           /* max samples per task (0 = all) */
+    uint64_t seed;                       /* 0 = suite default; otherwise moves into a new part of the eval seed space */
+    const char *data_path;               /* dataset file/dir for loaders */
+    const char *haystack_dir;            /* user haystack text */
+} suite_overrides;
+
+/* suite_load: loads suites/NAME.json (or a path), applies overrides, resolves. One error line
+ * (file, field, expected vs found) on failure. "all" loads every suite. */
+int suite_load(const char *name_or_path, const suite_overrides *ov, suite **out, char *err,
+               size_t errlen);
+void suite_free(suite *s);
+
+/* Context for materialising samples. tok may be NULL (then lengths are approximated and
+ * prompt_ids is NULL); max_context is the model's window (0 = unknown). */
+typedef struct {
+    const v4_tokenizer *tok;
+    int max_context;
+    const char *haystack_dir;
+} suite_ctx;
+
+/* suite_task_count: number of samples the task will produce. */
+int suite_task_count(const suite_task *t);
+/* suite_task_sample: materialise sample `index` (0 <= index < count) of task t. Deterministic.
+ * Non-zero with err for a bad dataset line (file:line) or a length beyond max_context. */
+int suite_task_sample(const suite *s, const suite_task *t, int index, const suite_ctx *ctx,
+                      eval_sample *out, char *err, size_t errlen);
+
+/* Seed spaces: eval seeds have the top bit clear, train seeds have it set. */
+#define SUITE_TRAIN_SEED_BIT (1ULL << 63)
+uint64_t suite_seed(uint64_t base, const char *task, int index, int train);
+
+#endif /* V4_SUITE_H */
