@@ -70,6 +70,10 @@ typedef struct { __int128 p, q; } math_rational;
  * or 0 when the text is not such a number or needs more than 36 digits. */
 int math_parse_number(const char *text, math_rational *out);
 
+/* math_parse_loose: math_parse_number of the text, or else of its math_strip_string form
+ * ("\\frac12", "10\\text{ cm}", "x = 5"). */
+int math_parse_loose(const char *text, math_rational *out);
+
 /* math_numeric_equiv: 1 when both parse (math_parse_number) to the same rational. */
 int math_numeric_equiv(const char *a, const char *b);
 
