@@ -1,9 +1,10 @@
 /*
  * sandbox.c — the contained child process behind the code scorers (see sandbox.h).
  *
- * Parent side: mkdtemp, write prog.py, fork, poll the output pipe until the child is reaped or
- * the wall-clock deadline passes, SIGKILL the process group (always, also after a normal exit,
- * so sleeping grandchildren die), remove the temp dir.
+ * Parent side: mkdtemp, write prog.py, fork, poll the output pipe until the child exits or the
+ * wall-clock deadline passes, SIGKILL the process group (always, also after a normal exit, so
+ * sleeping grandchildren die — before reaping the child, so the group id cannot be reused in
+ * between), reap, remove the temp dir.
  * Child side, in this order: setsid; stdin/stdout/stderr; drop root to nobody; unshare user +
  * net + pid namespaces (falling back to none); no_new_privs + Landlock; rlimits; chdir; exec.
  * With a PID namespace the child forks once more: the grandchild is PID 1 of the namespace and
@@ -152,6 +153,10 @@ typedef struct {
 static void sbx_child(const sbx_child_args *a) {
     int rep = a->rep_w;
     setsid();
+    sigset_t none;   /* the signal mask survives exec: start Python with nothing blocked */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
     int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (nul < 0 || dup2(nul, 0) < 0 || dup2(a->out_w, 1) < 0 || dup2(a->out_w, 2) < 0) {
         sbx_report(rep, REP_SETUP_FAILED);
@@ -330,8 +335,16 @@ int sandbox_run_python(const char *program, const sandbox_limits *lim_in, sandbo
         struct pollfd pfd = {outp[0], POLLIN, 0};
         poll(&pfd, 1, 10);
         sbx_take_output(outp[0], buf, cap, &kept, &total);
-        pid_t w = wait4(pid, &st, WNOHANG, &ru);
-        if (w == pid) { reaped = 1; break; }
+        /* exited? (not reaped yet: the zombie keeps the group id from being reused until the
+         * group has been killed) */
+        siginfo_t si;
+        si.si_pid = 0;
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
+            kill(-pid, SIGKILL);
+            while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR) {}
+            reaped = 1;
+            break;
+        }
         if (sbx_now() > deadline) {
             timed_out = 1;
             kill(-pid, SIGKILL);
@@ -341,7 +354,7 @@ int sandbox_run_python(const char *program, const sandbox_limits *lim_in, sandbo
         }
     }
     r->wall_s = sbx_now() - t0;
-    kill(-pid, SIGKILL);   /* whatever is left of the group (sleeping grandchildren) */
+    kill(-pid, SIGKILL);   /* whatever joined the group late */
     /* drain what is already in the pipe; stop at EOF or after a short grace period, because a
      * process that left the group may still hold the write end */
     double drain_end = sbx_now() + 0.2;

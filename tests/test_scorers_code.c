@@ -299,6 +299,14 @@ static void test_extraction(void) {
     CU_ASSERT_STRING_EQUAL(b, "unclosed = 1\n");
     free(b);
     CU_ASSERT_PTR_NULL(code_first_fence("no fence at all"));
+    /* a python block is preferred to an earlier block of another language */
+    b = code_first_fence("Run:\n```bash\npip install x\n```\nthen\n```Python\nimport x\n```\n");
+    CU_ASSERT_STRING_EQUAL(b, "import x\n");
+    free(b);
+    /* a closing fence followed by text is not an opening "```python" */
+    b = code_first_fence("```text\nhello\n```python is great\n");
+    CU_ASSERT_STRING_EQUAL(b, "hello\n");
+    free(b);
 }
 
 static const char *HE_TARGET =
