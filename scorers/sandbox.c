@@ -57,6 +57,7 @@ struct sbx_ll_path_beneath { uint64_t allowed_access; int32_t parent_fd; } __att
 #define REP_FS 'f'
 #define REP_EXEC_FAILED 'E'
 #define REP_SETUP_FAILED 'S'
+#define REP_CHDIR_FAILED 'C'
 #define REP_SIGNAL 'K'          /* followed by one byte: the signal that ended Python */
 
 sandbox_limits sandbox_default_limits(void) {
@@ -212,8 +213,12 @@ static void sbx_child(const sbx_child_args *a) {
         sbx_setlimit(RLIMIT_NPROC, (rlim_t)l->nproc, (rlim_t)l->nproc) ||
         sbx_setlimit(RLIMIT_FSIZE, l->fsize_bytes, l->fsize_bytes) ||
         sbx_setlimit(RLIMIT_NOFILE, (rlim_t)l->nofile, (rlim_t)l->nofile) ||
-        sbx_setlimit(RLIMIT_CORE, 0, 0) || chdir(a->dir) != 0) {
+        sbx_setlimit(RLIMIT_CORE, 0, 0)) {
         sbx_report(rep, REP_SETUP_FAILED);
+        _exit(126);
+    }
+    if (chdir(a->dir) != 0) {
+        sbx_report(rep, REP_CHDIR_FAILED);
         _exit(126);
     }
     if (pidns) {
@@ -293,7 +298,9 @@ int sandbox_run_python(const char *program, const sandbox_limits *lim_in, sandbo
     snprintf(tmpenv, sizeof tmpenv, "TMPDIR=%s", dir);
     FILE *f = fopen(prog, "w");
     size_t plen = strlen(program);
-    if (!f || fwrite(program, 1, plen, f) != plen || fclose(f) != 0) {
+    int wok = f && fwrite(program, 1, plen, f) == plen;
+    if (f && fclose(f) != 0) wok = 0;
+    if (!wok) {
         snprintf(r->error, sizeof r->error, "writing %.200s: %s", prog, strerror(errno));
         sbx_remove_tree(dir);
         return -1;
@@ -346,7 +353,7 @@ int sandbox_run_python(const char *program, const sandbox_limits *lim_in, sandbo
     fcntl(repp[0], F_SETFL, O_NONBLOCK);
 
     size_t kept = 0, total = 0;
-    int st = 0, reaped = 0, timed_out = 0;
+    int st = 0, reaped = 0, timed_out = 0, lost_child = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     double deadline = t0 + lim.wall_timeout_s;
@@ -358,7 +365,13 @@ int sandbox_run_python(const char *program, const sandbox_limits *lim_in, sandbo
          * group has been killed) */
         siginfo_t si;
         si.si_pid = 0;
-        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
+        int wr = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT);
+        if (wr < 0 && errno == ECHILD) {   /* SIGCHLD ignored by the caller: the child is gone */
+            kill(-pid, SIGKILL);
+            lost_child = 1;
+            break;
+        }
+        if (wr == 0 && si.si_pid == pid) {
             kill(-pid, SIGKILL);
             while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR) {}
             reaped = 1;
@@ -411,6 +424,7 @@ int sandbox_run_python(const char *program, const sandbox_limits *lim_in, sandbo
         case REP_FS: r->fs_isolated = 1; break;
         case REP_EXEC_FAILED: exec_failed = 1; break;
         case REP_SETUP_FAILED: setup_failed = 1; break;
+        case REP_CHDIR_FAILED: setup_failed = 2; break;
         }
     }
     sbx_remove_tree(dir);
@@ -423,10 +437,17 @@ int sandbox_run_python(const char *program, const sandbox_limits *lim_in, sandbo
     }
     double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
                  ru.ru_stime.tv_usec * 1e-6;
+    if (lost_child) {
+        snprintf(r->error, sizeof r->error, "lost the child's exit status (is SIGCHLD ignored?)");
+        return -1;
+    }
     if (exec_failed || setup_failed) {
         r->status = SANDBOX_ERROR;
-        snprintf(r->error, sizeof r->error, "%s", exec_failed ? "exec of the interpreter failed"
-                                                              : "sandbox setup failed in the child");
+        snprintf(r->error, sizeof r->error, "%s",
+                 exec_failed ? "exec of the interpreter failed"
+                 : setup_failed == 2 ? "the child cannot enter its temp dir (when running as root the "
+                                       "sandbox runs as nobody: TMPDIR must be traversable by others)"
+                                     : "sandbox setup failed in the child (fork, rlimits or uid drop)");
         if (exec_failed) {
             size_t l = strlen(r->error);
             snprintf(r->error + l, sizeof r->error - l, " (%s)", lim.python);
