@@ -214,3 +214,70 @@ void tj_dump(const cJSON *v, text_buf *b) {
         tb_puts(b, "null");
     }
 }
+
+/* ---- path of a byte offset -------------------------------------------------------------- */
+
+typedef struct {
+    int is_obj;
+    size_t key0, key1; /* object: current key in text (key1 == key0 when none yet) */
+    long index;        /* array: current element */
+} tj_frame;
+
+int tj_path_at(const char *text, size_t off, char *out, size_t cap) {
+    tj_frame st[64];
+    int depth = 0, overflow = 0, expect_key = 0, in_string = 0;
+    size_t i = 0;
+    while (i < off) {
+        char c = text[i];
+        if (c == '"') {
+            size_t s = ++i;
+            while (i < off && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+            if (i >= off) in_string = 1;
+            if (depth > 0 && !overflow && st[depth - 1].is_obj && expect_key) {
+                st[depth - 1].key0 = s;
+                st[depth - 1].key1 = i < off ? i : off;
+                expect_key = 0;
+            }
+            i++;
+        } else if (c == '{' || c == '[') {
+            if (depth < 64) st[depth] = (tj_frame){c == '{', 0, 0, 0};
+            else overflow++;
+            depth++;
+            expect_key = c == '{';
+            i++;
+        } else if (c == '}' || c == ']') {
+            if (depth > 0) depth--;
+            if (overflow) overflow--;
+            expect_key = 0;
+            i++;
+        } else if (c == ',') {
+            if (depth > 0 && depth <= 64) {
+                if (st[depth - 1].is_obj) { expect_key = 1; st[depth - 1].key1 = st[depth - 1].key0; }
+                else st[depth - 1].index++;
+            }
+            i++;
+        } else {
+            i++;
+        }
+    }
+    size_t o = 0;
+    int open = depth > 0 || in_string;
+    if (cap == 0) return open;
+    out[0] = 0;
+    int shown = depth < 64 ? depth : 64;
+    for (int d = 0; d < shown && o + 1 < cap; d++) {
+        int k;
+        if (st[d].is_obj) {
+            if (st[d].key1 == st[d].key0) break;
+            size_t kl = st[d].key1 - st[d].key0;
+            k = snprintf(out + o, cap - o, "%s%.*s", d ? "." : "", (int)(kl > 40 ? 40 : kl), text + st[d].key0);
+        } else {
+            k = snprintf(out + o, cap - o, "[%ld]", st[d].index);
+        }
+        if (k < 0) break;
+        o += (size_t)k;
+        if (o >= cap) { o = cap - 1; break; }
+    }
+    if (!out[0]) snprintf(out, cap, "top level");
+    return open;
+}

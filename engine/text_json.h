@@ -43,6 +43,12 @@ void tj_dump_string(const char *s, size_t n, text_buf *b);
  * "1e+16"), or json.dumps's "NaN" / "Infinity" / "-Infinity". */
 void tj_float_repr(double d, text_buf *b);
 
+/* tj_path_at: writes into out (cap bytes) the JSON path of the value being read at byte off of
+ * text, e.g. "model.merges[12]" ("top level" at depth 0), by scanning text[0..off). Used to name
+ * the field in messages about malformed or truncated JSON. Returns 1 when text[0..off) ends
+ * inside an unclosed string, object or array (so input cut at off is truncated JSON). */
+int tj_path_at(const char *text, size_t off, char *out, size_t cap);
+
 /* tj_is_int_literal: 1 when a number node's literal is an integer (no '.', 'e', 'E'). */
 int tj_is_int_literal(const cJSON *num);
 

@@ -585,8 +585,13 @@ int tokenizer_load_json(const char *json, size_t len, const char *name, v4_token
     size_t eoff = 0;
     cJSON *root = tj_parse(json, len, &eoff);
     if (!root) {
-        if (eoff >= len) LERR(&cx, "invalid JSON: unexpected end of input at byte %zu (truncated file?)", eoff);
-        else LERR(&cx, "invalid JSON at byte %zu of %zu", eoff, len);
+        char path[160];
+        if (tj_path_at(json, len, path, sizeof path) || eoff >= len)
+            LERR(&cx, "invalid JSON: unexpected end of input at byte %zu in %s (truncated file?)", len, path);
+        else {
+            tj_path_at(json, eoff, path, sizeof path);
+            LERR(&cx, "invalid JSON at byte %zu of %zu in %s", eoff, len, path);
+        }
         return 2;
     }
     v4_tokenizer *t = calloc(1, sizeof *t);

@@ -283,6 +283,23 @@ static void test_bad_tokenizer_files(void) {
         CU_ASSERT_PTR_NOT_NULL(strstr(err, "truncated"));
         if (i == 3) printf("    %s\n", err);
     }
+    /* the message names where the cut fell */
+    char *m = strstr(src, "\"Ġworld\"");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    v4_tokenizer *tc = NULL;
+    CU_ASSERT_EQUAL(tokenizer_load_json(src, (size_t)(m - src) + 4, "cut.json", &tc, err, sizeof err), 2);
+    printf("    %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "in model.vocab.Ġw (truncated"));
+    m = strstr(src, "\"he ll\"");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(tokenizer_load_json(src, (size_t)(m - src) + 3, "cut.json", &tc, err, sizeof err), 2);
+    printf("    %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "in model.merges[2] (truncated"));
+    m = strstr(src, "\"byte_fallback\"");
+    memcpy(m, "\"byte_fallback\": ?", 18);
+    CU_ASSERT_EQUAL(tokenizer_load_json(src, len, "bad.json", &tc, err, sizeof err), 2);
+    printf("    %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "in model.byte_fallback"));
     free(src);
     v4_tokenizer *t = NULL;
     CU_ASSERT_EQUAL(v4_tokenizer_load("tests/fixtures/text/no-such-file.json", &t, err, sizeof err), 2);
