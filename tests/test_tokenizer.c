@@ -265,7 +265,7 @@ static void test_bad_tokenizer_files(void) {
     CU_ASSERT_EQUAL(load_patched("\"behavior\": \"Isolated\"", "\"behavior\": \"Sideways\"", err, sizeof err), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "behavior: unknown value \"Sideways\""));
     CU_ASSERT_EQUAL(load_patched("\"id\": 300", "\"id\": \"300\"", err, sizeof err), 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "added_tokens[0].id"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "added_tokens[0].id: expected an integer id in [0, 16777215]"));
     CU_ASSERT_EQUAL(load_patched("\"normalizers\": []", "\"normalizers\": [{\"type\": \"NFC\"}]", err, sizeof err), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "normalizer"));
     CU_ASSERT_EQUAL(load_patched("\"type\": \"ByteLevel\",\n    \"add_prefix_space\": false", "\"type\": \"Whitespace\",\n    \"add_prefix_space\": false", err, sizeof err), 2);
