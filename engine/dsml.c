@@ -337,9 +337,7 @@ static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int 
             keys[nkeys++] = (seen_key){key0, key1};
             if (!is_str && !bad->set) { /* reported only if the text is otherwise well formed */
                 size_t eo;
-                cJSON *v = tj_parse(in->s + v0, vend - v0, &eo);
-                if (!v) *bad = (nonjson_value){1, v0, v0 + eo, key0, key1};
-                cJSON_Delete(v);
+                if (!tj_valid(in->s + v0, vend - v0, &eo)) *bad = (nonjson_value){1, v0, v0 + eo, key0, key1};
             }
             if (nkeys > 1) tb_puts(&call->args, ", ");
             tj_dump_string(in->s + key0, key1 - key0, &call->args);

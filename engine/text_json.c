@@ -57,7 +57,37 @@ static int tj_attach(cJSON *v, const char *text, size_t len, size_t *pos) {
     return 1;
 }
 
+int tj_is_nul_escape(const char *text, size_t len, size_t off) {
+    return off <= len && len - off >= 6 && !memcmp(text + off, "\\u0000", 6);
+}
+
+/* Offset of the first \u0000 escape inside a string, or SIZE_MAX. */
+static size_t tj_find_nul_escape(const char *text, size_t len) {
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!in_str) { in_str = text[i] == '"'; continue; }
+        if (text[i] == '"') in_str = 0;
+        else if (text[i] == '\\') {
+            if (tj_is_nul_escape(text, len, i)) return i;
+            i++;
+        }
+    }
+    return (size_t)-1;
+}
+
+static cJSON *tj_parse_impl(const char *text, size_t len, size_t *err_off, int allow_nul);
+
 cJSON *tj_parse(const char *text, size_t len, size_t *err_off) {
+    return tj_parse_impl(text, len, err_off, 0);
+}
+
+int tj_valid(const char *text, size_t len, size_t *err_off) {
+    cJSON *v = tj_parse_impl(text, len, err_off, 1);
+    cJSON_Delete(v);
+    return v != NULL;
+}
+
+static cJSON *tj_parse_impl(const char *text, size_t len, size_t *err_off, int allow_nul) {
     /* cJSON needs its input to stop at len: copy into a NUL-terminated buffer. */
     char *buf = malloc(len + 1);
     if (!buf) { if (err_off) *err_off = 0; return NULL; }
@@ -73,6 +103,13 @@ cJSON *tj_parse(const char *text, size_t len, size_t *err_off) {
     }
     if (strlen(buf) != len) { /* an embedded NUL ended the parse early */
         if (err_off) *err_off = strlen(buf);
+        cJSON_Delete(root);
+        free(buf);
+        return NULL;
+    }
+    size_t nul = allow_nul ? (size_t)-1 : tj_find_nul_escape(buf, len);
+    if (nul != (size_t)-1) {
+        if (err_off) *err_off = nul;
         cJSON_Delete(root);
         free(buf);
         return NULL;

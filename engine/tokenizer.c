@@ -590,7 +590,8 @@ int tokenizer_load_json(const char *json, size_t len, const char *name, v4_token
             LERR(&cx, "invalid JSON: unexpected end of input at byte %zu in %s (truncated file?)", len, path);
         else {
             tj_path_at(json, eoff, path, sizeof path);
-            LERR(&cx, "invalid JSON at byte %zu of %zu in %s", eoff, len, path);
+            LERR(&cx, "invalid JSON at byte %zu of %zu in %s%s", eoff, len, path,
+                 tj_is_nul_escape(json, len, eoff) ? " (a \\u0000 escape in a string is not supported)" : "");
         }
         return 2;
     }

@@ -225,6 +225,7 @@ static void test_json_fidelity(void) {
 static void test_errors(void) {
     enc_err("not an array", "{\"role\": \"user\"}", NULL, NULL, "messages: expected a JSON array");
     enc_err("bad JSON", "[{\"role\": ", NULL, NULL, "messages: invalid JSON at byte");
+    enc_err("NUL escape", "[{\"role\": \"user\", \"content\": \"a\\u0000b\"}]", NULL, NULL, "at byte 31 (a \\u0000 escape (NUL) in a string is not supported) in [0].content");
     enc_err("unknown role", "[{\"role\": \"robot\", \"content\": \"x\"}]", NULL, NULL, "messages[0].role: unknown role \"robot\"");
     enc_err("missing role", "[{\"content\": \"x\"}]", NULL, NULL, "messages[0].role: expected a string");
     enc_err("user content null", "[{\"role\": \"user\", \"content\": null}]", NULL, NULL, "messages[0].content: expected a string, found null");

@@ -99,6 +99,9 @@ static void test_parse_calls(void) {
     snprintf(buf, sizeof buf, "%.*s", (int)(strlen(t) - strlen(EOS)), t);
     free(parse_ok(buf, 0, NULL));
     free(parse_ok("x\n\n<" D "tool_calls", 0, "{\"content\": \"x\", \"reasoning\": \"\", \"tool_calls\": []}"));
+    /* a verbatim value may hold escapes that C strings cannot (\u0000): kept as written */
+    free(parse_ok("\n\n<" D "tool_calls>\n<" D "invoke name=\"f\">\n<" D "parameter name=\"v\" string=\"false\">[\"a\\u0000\"]</" D "parameter>\n</" D "invoke>\n</" D "tool_calls>" EOS, 0,
+                  "{\"content\": \"\", \"reasoning\": \"\", \"tool_calls\": [{\"name\": \"f\", \"arguments\": {\"v\": [\"a\\u0000\"]}}]}"));
     /* whitespace before name= in the invoke header is allowed (\s*) */
     free(parse_ok("\n\n<" D "tool_calls>\n<" D "invoke \n name=\"f\">\n</" D "invoke>\n</" D "tool_calls>" EOS, 0,
                   "{\"content\": \"\", \"reasoning\": \"\", \"tool_calls\": [{\"name\": \"f\", \"arguments\": {}}]}"));
