@@ -334,15 +334,24 @@ static void test_tiny_long_piece(void) {
  * ---------------------------------------------------------------------------------------- */
 
 static v4_tokenizer *g_ds;     /* V3 tokenizer.json as published */
-static v4_tokenizer *g_ds_v4;  /* the same plus V4's special tokens (spec §14.1 table) */
+static v4_tokenizer *g_ds_v4;  /* the same plus V4's special tokens (spec §14.1 table, --v4) */
 static int g_ds_tried;
 
-/* The V4 special tokens that the V3 file lacks (ids verified by the V4 test vector, spec §14.1). */
-static const struct { int id; const char *s; } V4_SPECIAL[] = {
-    {128821, "<think>"}, {128822, "</think>"}, {128825, "｜DSML｜"},
-    {128828, "<｜latest_reminder｜>"}, {128829, "<｜action｜>"}, {128830, "<｜query｜>"},
-    {128831, "<｜authority｜>"}, {128832, "<｜domain｜>"}, {128836, "<｜title｜>"},
-    {128845, "<｜read_url｜>"}, {129279, "<｜image｜>"}, {0, NULL}};
+/* Runs scripts/fetch-deepseek-tokenizer [ARG] and loads the path it prints; NULL when the
+ * script fails (npm registry unreachable). */
+static v4_tokenizer *ds_fetch_load(const char *arg) {
+    char cmd[128], path[512] = {0}, err[V4_ERRLEN];
+    snprintf(cmd, sizeof cmd, "scripts/fetch-deepseek-tokenizer %s", arg);
+    FILE *p = popen(cmd, "r");
+    if (!p) return NULL;
+    if (!fgets(path, sizeof path, p)) path[0] = 0;
+    int rc = pclose(p);
+    path[strcspn(path, "\n")] = 0;
+    if (rc != 0 || !path[0]) return NULL;
+    v4_tokenizer *t = NULL;
+    if (v4_tokenizer_load(path, &t, err, sizeof err)) printf("    %s\n", err);
+    return t;
+}
 
 static void ds_free(void) {
     v4_tokenizer_free(g_ds);
@@ -353,32 +362,8 @@ static void ds_load(void) {
     if (g_ds_tried) return;
     g_ds_tried = 1;
     atexit(ds_free);
-    FILE *p = popen("scripts/fetch-deepseek-tokenizer", "r");
-    char path[512] = {0};
-    if (!p || !fgets(path, sizeof path, p)) { if (p) pclose(p); return; }
-    int rc = pclose(p);
-    path[strcspn(path, "\n")] = 0;
-    if (rc != 0 || !path[0]) return;
-    char err[V4_ERRLEN];
-    if (v4_tokenizer_load(path, &g_ds, err, sizeof err)) { printf("    %s\n", err); return; }
-    /* V4 overlay: append the V4 special tokens to added_tokens and load from memory. */
-    size_t len;
-    char *src = read_file_all(path, &len);
-    cJSON *root = src ? cJSON_Parse(src) : NULL;
-    free(src);
-    if (!root) return;
-    cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
-    for (int i = 0; V4_SPECIAL[i].s; i++) {
-        cJSON *a = cJSON_CreateObject();
-        cJSON_AddNumberToObject(a, "id", V4_SPECIAL[i].id);
-        cJSON_AddStringToObject(a, "content", V4_SPECIAL[i].s);
-        cJSON_AddBoolToObject(a, "special", 1);
-        cJSON_AddItemToArray(added, a);
-    }
-    char *txt = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (tokenizer_load_json(txt, strlen(txt), "v4-overlay", &g_ds_v4, err, sizeof err)) printf("    %s\n", err);
-    free(txt);
+    g_ds = ds_fetch_load("");
+    if (g_ds) g_ds_v4 = ds_fetch_load("--v4");
 }
 
 #define NEED_DS()                                                                             \
@@ -403,6 +388,8 @@ static void test_deepseek_vectors(void) {
     CU_ASSERT_EQUAL(v4_token_id(g_ds_v4, "<｜begin▁of▁sentence｜>"), 0);
     CU_ASSERT_EQUAL(v4_token_id(g_ds_v4, "<｜end▁of▁sentence｜>"), 1);
     CU_ASSERT_EQUAL(v4_token_id(g_ds_v4, "｜DSML｜"), 128825);
+    CU_ASSERT_EQUAL(v4_token_id(g_ds_v4, "<｜latest_reminder｜>"), 128828);
+    CU_ASSERT_EQUAL(v4_tokenizer_vocab_size(g_ds_v4), 129280); /* the model's embedding rows */
     /* "<｜DSML｜invoke" is "<" + ｜DSML｜ + "invoke" (spec §14.1) */
     const char *s3 = "<｜DSML｜invoke";
     int32_t *ids;
