@@ -56,6 +56,11 @@ typedef struct {
     int n_samples;         /* per (length, depth) cell */
     uint64_t seed;
     char *data_path;       /* dataset file for loaders, NULL for generators */
+    /* added by the suites helper: */
+    char *suite_name;      /* the suite this task came from (differs per task under "all") */
+    int thinking;          /* 1 = thinking-mode chat prompts */
+    int limit;             /* --limit as applied (0 = none); see suite_task_count */
+    void *cache;           /* loader data / tokenized haystack units (owned, freed by suite_free) */
 } suite_task;
 
 typedef struct {
@@ -64,6 +69,9 @@ typedef struct {
     suite_task *tasks; int n_tasks;
     char hash[65];         /* sha256 hex of the resolved suite JSON */
     cJSON *resolved;       /* resolved suite JSON */
+    /* added by the suites helper: */
+    char *haystack_dir;    /* --haystack-dir as applied (NULL = generated filler) */
+    char **skipped; int n_skipped; /* "task: reason" for optional tasks left out (no data) */
 } suite;
 
 /* Overrides from the CLI; zero/NULL fields mean "as in the suite file". */
@@ -88,6 +96,7 @@ typedef struct {
     const v4_tokenizer *tok;
     int max_context;
     const char *haystack_dir;
+    int train;             /* added: 1 = draw from the train seed space (training data) */
 } suite_ctx;
 
 /* suite_task_count: number of samples the task will produce. */
