@@ -483,7 +483,14 @@ int cli_run(int argc, char **argv) {
     if (write_json(path_manifest, man, err, sizeof err)) { rc = 1; goto bad; }
     if (journal_open(path_samples, !a.keep_errors, &j, err, sizeof err)) goto bad;
 
-    suite_ctx ctx = {tok, max_context, a.haystack};
+    suite_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.tok = tok;
+    ctx.max_context = max_context;
+    ctx.haystack_dir = a.haystack;
+    ctx.train = 0;
+    for (int i = 0; i < s->n_skipped; i++)
+        fprintf(stderr, "v4eval run: task left out: %s\n", s->skipped[i]);
     src = runner_source_suite(s, &ctx);
     runner_opts ro = {0};
     ro.progress = !a.progress || !strcmp(a.progress, "auto") ? RUNNER_PROGRESS_AUTO

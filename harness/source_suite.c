@@ -11,8 +11,8 @@ typedef struct {
 } suite_src;
 
 static const char *ss_suite(runner_source *src, int t) {
-    (void)t;
-    return ((suite_src *)src->impl)->s->name;
+    const suite *s = ((suite_src *)src->impl)->s;
+    return s->tasks[t].suite_name ? s->tasks[t].suite_name : s->name;
 }
 static const char *ss_task(runner_source *src, int t) {
     return ((suite_src *)src->impl)->s->tasks[t].name;
