@@ -3,6 +3,7 @@
  * normalisation and \boxed{} extraction, exact numeric equivalence. The expected values were
  * worked out by hand from the published rules (lm-eval gsm8k.yaml, math_equivalence.py).
  */
+#include <unistd.h>
 #include "tests/test_util.h"
 #include "tests/scorers_test_sample.h"
 #include "scorers/scorer_internal.h"
@@ -228,6 +229,156 @@ static void test_math_number(void) {
     CU_ASSERT_EQUAL(sc(math_score_number, "math_number", "\"five\"", "5", NULL, NULL), -1);
 }
 
+
+/* ---- differential check against Python (re module and the published strip_string rules,
+ * re-implemented in Python by us): same inputs, same answers ---- */
+
+static const char *PY_REF =
+    "import json, re, sys\n"
+    "STRICT = re.compile(r'#### (\\-?[0-9\\.\\,]+)')\n"
+    "FLEX = re.compile(r'(-?[$0-9.,]{2,})|(-?[0-9]+)')\n"
+    "def filt(rx, s, sel):\n"
+    "    m = rx.findall(s)\n"
+    "    if not m: return '[invalid]'\n"
+    "    m = m[sel]\n"
+    "    if isinstance(m, tuple):\n"
+    "        m = [x for x in m if x]\n"
+    "        if not m: return '[invalid]'\n"
+    "        m = m[0]\n"
+    "    return m.strip()\n"
+    "def fracs(s):\n"
+    "    parts = s.split('\\\\frac'); out = parts[0]\n"
+    "    for p in parts[1:]:\n"
+    "        out += '\\\\frac'\n"
+    "        if p[0] == '{': out += p; continue\n"
+    "        if len(p) < 2: return s\n"
+    "        out += '{' + p[0] + '}' + (p[1] if p[1] == '{' else '{' + p[1] + '}') + p[2:]\n"
+    "    return out\n"
+    "def slash(s):\n"
+    "    if len(s.split('/')) != 2: return s\n"
+    "    a, b = s.split('/')\n"
+    "    try:\n"
+    "        ai, bi = int(a), int(b)\n"
+    "        if s != '%d/%d' % (ai, bi): return s\n"
+    "        return '\\\\frac{%d}{%d}' % (ai, bi)\n"
+    "    except ValueError: return s\n"
+    "def sqrt(s):\n"
+    "    if '\\\\sqrt' not in s: return s\n"
+    "    parts = s.split('\\\\sqrt'); out = parts[0]\n"
+    "    for p in parts[1:]:\n"
+    "        out += ('\\\\sqrt{' + p[0] + '}' + p[1:]) if p[0] != '{' else '\\\\sqrt' + p\n"
+    "    return out\n"
+    "def strip(s):\n"
+    "    for a, b in [('\\n', ''), ('\\\\!', ''), ('\\\\\\\\', '\\\\'), ('tfrac', 'frac'), ('dfrac', 'frac'),\n"
+    "                 ('\\\\left', ''), ('\\\\right', ''), ('^{\\\\circ}', ''), ('^\\\\circ', ''), ('\\\\$', '')]:\n"
+    "        s = s.replace(a, b)\n"
+    "    if '\\\\text{ ' in s:\n"
+    "        parts = s.split('\\\\text{ ')\n"
+    "        if len(parts) != 2: raise ValueError('units')\n"
+    "        s = parts[0]\n"
+    "    s = s.replace('\\\\%', '').replace(' .', ' 0.').replace('{.', '{0.')\n"
+    "    if not s: return s\n"
+    "    if s[0] == '.': s = '0' + s\n"
+    "    if len(s.split('=')) == 2 and len(s.split('=')[0]) <= 2: s = s.split('=')[1]\n"
+    "    s = sqrt(s).replace(' ', '')\n"
+    "    s = fracs(s)\n"
+    "    if s == '0.5': s = '\\\\frac{1}{2}'\n"
+    "    return slash(s)\n"
+    "def safe_strip(s):\n"
+    "    try: return strip(s)\n"
+    "    except (IndexError, ValueError): return None\n"
+    "d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+    "out = {'gsm': [[filt(STRICT, x, 0), filt(FLEX, x, -1)] for x in d['gsm']],\n"
+    "       'strip': [safe_strip(x) for x in d['strip']]}\n"
+    "json.dump(out, sys.stdout)\n";
+
+static uint64_t lcg_next(uint64_t *st) {
+    *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *st >> 33;
+}
+
+static void random_string(uint64_t *st, const char *const *tok, int ntok, int maxlen, char *buf, size_t cap) {
+    buf[0] = 0;
+    int n = 1 + (int)(lcg_next(st) % (uint64_t)maxlen);
+    for (int i = 0; i < n; i++) {
+        const char *t = tok[lcg_next(st) % (uint64_t)ntok];
+        if (strlen(buf) + strlen(t) + 1 < cap) strcat(buf, t);
+    }
+}
+
+static void test_python_reference(void) {
+    if (access("/usr/bin/python3", X_OK) != 0) { test_skip("/usr/bin/python3 not found"); return; }
+    static const char *const GT[] = {"#### ", "1", "23", ",", ".", "$", "-", " ", "abc", "\n", "4,567",
+                                     "0.5", "####", "-$", "#"};
+    static const char *const ST[] = {"\\frac", "\\dfrac", "\\tfrac", "\\sqrt", "{", "}", "1", "2", "3", "0",
+                                     ".", " ", "=", "x", "\\text{ ", "cm", "/", "-", "\\left(", "\\right)",
+                                     "^\\circ", "^{\\circ}", "\\$", "\\%", "\\!", "\n", "\\\\", "0.5",
+                                     "\xcf\x80", ",", "a"};
+    enum { N = 400 };
+    cJSON *in = cJSON_CreateObject();
+    cJSON *gsm = cJSON_AddArrayToObject(in, "gsm"), *str = cJSON_AddArrayToObject(in, "strip");
+    uint64_t st = 12345;
+    char buf[256];
+    for (int i = 0; i < N; i++) {
+        random_string(&st, GT, (int)(sizeof GT / sizeof *GT), 10, buf, sizeof buf);
+        cJSON_AddItemToArray(gsm, cJSON_CreateString(buf));
+        random_string(&st, ST, (int)(sizeof ST / sizeof *ST), 8, buf, sizeof buf);
+        cJSON_AddItemToArray(str, cJSON_CreateString(buf));
+    }
+    char dpath[64], spath[64];
+    snprintf(dpath, sizeof dpath, "/tmp/v4eval-test-math-%d.json", (int)getpid());
+    snprintf(spath, sizeof spath, "/tmp/v4eval-test-math-%d.py", (int)getpid());
+    char *text = cJSON_PrintUnformatted(in);
+    FILE *f = fopen(dpath, "w");
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    f = fopen(spath, "w");
+    fputs(PY_REF, f);
+    fclose(f);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 -I %s %s", spath, dpath);
+    FILE *p = popen(cmd, "r");
+    size_t cap = 1 << 20, n = 0;
+    char *out = malloc(cap);
+    size_t k;
+    while (p && (k = fread(out + n, 1, cap - 1 - n, p)) > 0) n += k;
+    out[n] = 0;
+    int rc = p ? pclose(p) : -1;
+    unlink(dpath);
+    unlink(spath);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    cJSON *ref = cJSON_Parse(out);
+    free(out);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+    int bad = 0, checked = 0;
+    for (int i = 0; i < N; i++) {
+        const char *x = cJSON_GetArrayItem(gsm, i)->valuestring;
+        cJSON *want = cJSON_GetArrayItem(cJSON_GetObjectItem(ref, "gsm"), i);
+        cJSON *d = NULL;
+        sc(math_score_gsm8k, "gsm8k", "\"0\"", x, NULL, &d);
+        const char *ws = cJSON_GetArrayItem(want, 0)->valuestring, *wf = cJSON_GetArrayItem(want, 1)->valuestring;
+        if (strcmp(dstr(d, "strict_extracted"), ws) || strcmp(dstr(d, "flexible_extracted"), wf)) {
+            if (bad++ < 5) printf("    gsm8k [%s]: C %s / %s, Python %s / %s\n", x, dstr(d, "strict_extracted"),
+                                  dstr(d, "flexible_extracted"), ws, wf);
+        }
+        cJSON_Delete(d);
+        const char *y = cJSON_GetArrayItem(str, i)->valuestring;
+        cJSON *ws2 = cJSON_GetArrayItem(cJSON_GetObjectItem(ref, "strip"), i);
+        char *got = math_strip_string(y);
+        int same = cJSON_IsNull(ws2) ? got == NULL : (got && strcmp(got, ws2->valuestring) == 0);
+        if (!same && bad++ < 10)
+            printf("    strip [%s]: C %s, Python %s\n", y, got ? got : "(raises)",
+                   cJSON_IsNull(ws2) ? "(raises)" : ws2->valuestring);
+        free(got);
+        checked += 2;
+    }
+    printf("    %d cases compared with Python, %d differ\n", checked, bad);
+    CU_ASSERT_EQUAL(bad, 0);
+    cJSON_Delete(ref);
+    cJSON_Delete(in);
+}
+
 static const test_case TESTS[] = {
     {"gsm8k_strict", test_gsm8k_strict},
     {"gsm8k_flexible", test_gsm8k_flexible},
@@ -235,6 +386,7 @@ static const test_case TESTS[] = {
     {"boxed", test_boxed},
     {"numbers", test_numbers},
     {"math_number", test_math_number},
+    {"python_reference", test_python_reference},
     {NULL, NULL},
 };
 TEST_MAIN("scorers_math", TESTS)
