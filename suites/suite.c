@@ -45,6 +45,7 @@ static const char *const SCORERS[] = {"ruler_all", "ruler_part", "gsm8k", "math_
 
 static const suite_kind *const KINDS[] = {
     &suite_kind_niah, &suite_kind_vt, &suite_kind_cwe, &suite_kind_fwe,
+    &suite_kind_arith, &suite_kind_wordprob, &suite_kind_gsm8k, &suite_kind_math,
     NULL};
 
 const suite_kind *suite_kind_find(const char *name) {
