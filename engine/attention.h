@@ -12,9 +12,10 @@
 
 #include "engine/session.h"
 
-/* topk_select: indices of the k largest of sc[n] (NaN never selected before finite values)
- * into idx[0..k−1] in no particular order, O(n) average (quickselect with a three-way
- * partition); idx must hold n ints (used as scratch). Returns min(k, n). */
+/* topk_select: indices of the k largest of sc[n] into idx[0..k−1] in no particular order,
+ * with the order of a stable descending sort (equal scores: lower index wins; NaN last), O(n)
+ * average (quickselect, median-of-three pivot); idx must hold n ints (scratch). Returns
+ * min(k, n). */
 int topk_select(const float *sc, int n, int k, int *idx);
 
 /* attn_core: one query at position p over nk candidate keys (K = V, d dims each): per head h
