@@ -47,6 +47,14 @@ static int parse_float(const char *s, double lo, double hi, double *out) {
     return 0;
 }
 
+static int takes_value(const char *o) {
+    static const char *const opts[] = {"--model", "--tokens-file", "--qat", "--out", "--chunk",
+                                       "--prompt", "--max-tokens", "--temp", "--top-p", "--seed",
+                                       NULL};
+    for (int i = 0; opts[i]; i++) if (!strcmp(o, opts[i])) return 1;
+    return 0;
+}
+
 /* parse_args: common option parser; `gen` selects the generate option set. 0 or exit code. */
 static int parse_args(int argc, char **argv, int gen, engine_args *a) {
     const char *cmd = argv[0];
@@ -94,7 +102,7 @@ static int parse_args(int argc, char **argv, int gen, engine_args *a) {
             if (parse_int(argv[++i], 0, 0x7fffffffL, &lv)) return bad(cmd, "--seed: expected an integer >= 0, found", argv[i]);
             a->seed = (uint64_t)lv * 0x9E3779B97F4A7C15ull + 1;
         } else {
-            return bad(cmd, has || o[0] != '-' ? "unknown option" : "option needs a value", o);
+            return bad(cmd, takes_value(o) && !has ? "option needs a value" : "unknown option", o);
         }
     }
     if (!a->model) return bad(cmd, "--model DIR is required", NULL);
