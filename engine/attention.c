@@ -125,6 +125,7 @@ static int idx_select(v4_session *s, const layer_state *x, int i, int N) {
     fwd_work *w = &s->wk;
     int HI = c->index_n_heads, cI = c->index_head_dim;
     const float *iq = w->iq + (size_t)i * HI * cI, *iw = w->iw + (size_t)i * HI;
+#pragma omp parallel for schedule(static) if ((long)N * HI * cI > (1L << 18))
     for (int e = 0; e < N; e++) {
         const float *k = x->kidx + (size_t)e * cI;
         double acc = 0;
