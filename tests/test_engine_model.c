@@ -235,6 +235,37 @@ static void mtp_case(const char *name) {
     fixture_close(&f);
 }
 
+/* MTP tracking: after a chunked prefill and during decode, v4_mtp_logits at every step equals
+ * the reference's full MTP pass (the MTP block's window was filled by the tracking) */
+static void mtp_track_case(const char *name) {
+    fixture f;
+    if (fixture_open(name, 0, &f)) { CU_FAIL("fixture missing"); fixture_close(&f); return; }
+    int T = f.T, V = f.V, cut = 150;
+    const float *ref = expected(&f, "mtp_logits_noqat", (size_t)(T - 1) * V);
+    if (ref) {
+        char err[V4_ERRLEN];
+        v4_session *s = v4_session_new(f.m, T, err, sizeof err);
+        v4_session_set_mtp(s, 1);
+        float *got = calloc((size_t)(T - 1) * V, sizeof(float));
+        CU_ASSERT_EQUAL(v4_prefill(s, f.tok, 20, 0, NULL, NULL, err, sizeof err), 0);
+        CU_ASSERT_EQUAL(v4_prefill(s, f.tok + 20, cut - 20, 7, NULL, NULL, err, sizeof err), 0);
+        for (int t = cut - 1; t + 1 < T; t++) {
+            if (t >= cut) CU_ASSERT_EQUAL(v4_decode(s, f.tok[t], NULL, err, sizeof err), 0);
+            CU_ASSERT_EQUAL(v4_mtp_logits(s, f.tok[t + 1], got + (size_t)t * V, err, sizeof err), 0);
+        }
+        char label[64];
+        snprintf(label, sizeof label, "%s mtp tracked (prefill %d + decode)", name, cut);
+        size_t off = (size_t)(cut - 1) * V, cnt = (size_t)(T - cut) * V;
+        CU_ASSERT(check_tensor(got + off, ref + off, cnt, label,
+                               1e-4f * (1.0f + max_abs(ref, (size_t)(T - 1) * V))));
+        free(got);
+        v4_session_free(s);
+    }
+    fixture_close(&f);
+}
+
+static void test_bf16_mtp_track(void) { mtp_track_case("tiny-bf16"); }
+
 static void test_bf16_hidden(void) { hidden_case("tiny-bf16"); }
 static void test_bf16_logits_noqat(void) { logits_case("tiny-bf16", 0); }
 static void test_bf16_logits_qat(void) { logits_case("tiny-bf16", 1); }
@@ -362,6 +393,7 @@ static const test_case TESTS[] = {
     {"bf16_logits_noqat", test_bf16_logits_noqat},
     {"bf16_logits_qat", test_bf16_logits_qat},
     {"bf16_mtp_logits", test_bf16_mtp},
+    {"bf16_mtp_tracking", test_bf16_mtp_track},
     {"fp8_logits_noqat", test_fp8_logits_noqat},
     {"fp8_logits_qat", test_fp8_logits_qat},
     {"fp8_mtp_logits", test_fp8_mtp},
