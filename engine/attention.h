@@ -19,10 +19,9 @@
 int topk_select(const float *sc, int n, int k, int *idx);
 
 /* attn_core: one query at position p over nk candidate keys (K = V, d dims each): per head h
- * o_h = Σ softmax([q_h·k_s/sqrt(d)]_s ∪ {sink_h}) k_s (the sink adds only to the denominator),
- * then inverse RoPE at p on o_h's trailing rope dims. q[H][d]; o_h is written to
- * o + h·ostride... via group-major layout: o[g][row][(h mod H/G)·d] with row stride rs.
- * sc: scratch [H][nk]. */
+ * o_h = Σ_s softmax([q_h·k_s/sqrt(d)]_s ∪ {sink_h}) k_s (the sink only enlarges the
+ * denominator), then inverse RoPE at p on o_h's trailing rope dims. q[H][d]; head h is written
+ * group-major to o + (h / (H/G))·group_stride + (h mod (H/G))·d. sc: scratch [H][nk]. */
 void attn_core(const v4_config *c, const rope_table *rope, const float *q,
                const float *const *keys, int nk, const float *sink, int p, float *sc, float *o,
                size_t group_stride);

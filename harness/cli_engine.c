@@ -273,7 +273,11 @@ int cli_generate(int argc, char **argv) {
     if (!rc && (long)n + a.max_tokens > info.max_position)
         rc = bad(argv[0], "prompt + --max-tokens exceed max_position_embeddings", NULL);
     for (int i = 0; !rc && i < n; i++)
-        if (ids[i] < 0 || ids[i] >= info.vocab_size) rc = bad(argv[0], "prompt token id outside the model's vocabulary", NULL);
+        if (ids[i] < 0 || ids[i] >= info.vocab_size) {
+            fprintf(stderr, "v4eval generate: --prompt: token %d (id %d): expected an id in [0,%d) "
+                    "(tokenizer and model vocabularies differ)\n", i, ids[i], info.vocab_size);
+            rc = 2;
+        }
     char err[V4_ERRLEN];
     float *logits = rc ? NULL : malloc(sizeof(float) * info.vocab_size);
     v4_session *s = logits ? v4_session_new(m, n + a.max_tokens, err, sizeof err) : NULL;
