@@ -108,7 +108,7 @@ int work_ensure(v4_session *s, int n) {
     A(w->iw, N * c->index_n_heads); A(w->ent, (N / 4 + 2) * (size_t)imax(d, c->index_head_dim));
     size_t crows = 128 * (size_t)2 * d > 8 * (size_t)2 * d ? 128 * (size_t)2 * d : 8 * (size_t)2 * d;
     A(w->ctk, crows); A(w->ctz, crows);
-    A(w->logit_row, c->n_routed_experts); A(w->sel, N * k); A(w->selw, N * k);
+    A(w->logit_row, N * c->n_routed_experts); A(w->sel, N * k); A(w->selw, N * k);
     A(w->tok_list, N * k); A(w->ex_w, N * k); A(w->ex_in, N * k * D); A(w->ex_h1, N * k * Is);
     A(w->ex_h3, N * k * Is); A(w->ex_out, N * k * D); A(w->hn, N * D); A(w->tokens, N);
     if (s->m->n_all_layers > c->n_layers) A(w->mtp_X, N * hc * D);

@@ -47,7 +47,7 @@ typedef struct {
     float *iw;         /* [cap][H_I] */
     float *ent;        /* [cap/4 + 2][d] entries emitted by a chunk */
     float *ctk, *ctz;  /* compressor chunk scratch [max rows][max w] */
-    float *logit_row;  /* [E] router logits */
+    float *logit_row;  /* [cap][E] router logits */
     int *sel;          /* [cap][k] selected experts */
     float *selw;       /* [cap][k] their weights */
     int *tok_list;     /* [cap·k] token rows of one expert */
