@@ -12,23 +12,28 @@
 
 /* ---- top-k ------------------------------------------------------------------------------- */
 
-static float topk_key(const float *sc, int i) { return isnan(sc[i]) ? -INFINITY : sc[i]; }
+/* topk_better: the total order of the selection: higher score first, NaN last, and on equal
+ * scores the lower index first (as a stable descending sort). */
+static int topk_better(const float *sc, int a, int b) {
+    float x = isnan(sc[a]) ? -INFINITY : sc[a], y = isnan(sc[b]) ? -INFINITY : sc[b];
+    return x > y || (x == y && a < b);
+}
 
 int topk_select(const float *sc, int n, int k, int *idx) {
     for (int i = 0; i < n; i++) idx[i] = i;
     if (k >= n) return n;
     if (k <= 0) return 0;
-    int lo = 0, hi = n - 1, want = k - 1;   /* place the k largest in idx[0..k−1] */
+    int lo = 0, hi = n - 1, want = k - 1;   /* place the k best in idx[0..k−1] */
     while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        float a = topk_key(sc, idx[lo]), b = topk_key(sc, idx[mid]), c = topk_key(sc, idx[hi]);
-        float piv = (a > b) ? ((b > c) ? b : (a > c ? c : a)) : ((a > c) ? a : (b > c ? c : b));
-        /* three-way partition: [lo, lt) > piv, [lt, i) == piv, (gt, hi] < piv */
+        int a = idx[lo], b = idx[lo + (hi - lo) / 2], c = idx[hi], piv;
+        if (topk_better(sc, a, b)) piv = topk_better(sc, b, c) ? b : (topk_better(sc, a, c) ? c : a);
+        else piv = topk_better(sc, a, c) ? a : (topk_better(sc, b, c) ? c : b);
+        /* partition: [lo, lt) better than the pivot, idx[lt] = pivot, (lt, hi] worse */
         int lt = lo, i = lo, gt = hi;
         while (i <= gt) {
-            float v = topk_key(sc, idx[i]);
-            if (v > piv) { int t = idx[lt]; idx[lt] = idx[i]; idx[i] = t; lt++; i++; }
-            else if (v < piv) { int t = idx[gt]; idx[gt] = idx[i]; idx[i] = t; gt--; }
+            int v = idx[i];
+            if (v != piv && topk_better(sc, v, piv)) { idx[i] = idx[lt]; idx[lt] = v; lt++; i++; }
+            else if (v != piv) { idx[i] = idx[gt]; idx[gt] = v; gt--; }
             else i++;
         }
         if (want < lt) hi = lt - 1;
@@ -120,6 +125,7 @@ static int idx_select(v4_session *s, const layer_state *x, int i, int N) {
     fwd_work *w = &s->wk;
     int HI = c->index_n_heads, cI = c->index_head_dim;
     const float *iq = w->iq + (size_t)i * HI * cI, *iw = w->iw + (size_t)i * HI;
+#pragma omp parallel for schedule(static) if ((long)N * HI * cI > (1L << 18))
     for (int e = 0; e < N; e++) {
         const float *k = x->kidx + (size_t)e * cI;
         double acc = 0;
@@ -137,11 +143,12 @@ static int idx_select(v4_session *s, const layer_state *x, int i, int N) {
 static int add_compressed(v4_session *s, const v4_layer *L, const layer_state *x, int i, int p,
                           const float **keys, int nk) {
     const v4_config *c = &s->m->cfg;
+    if (!L->ratio) return nk;
     int d = c->head_dim, N = (p + 1) / L->ratio;
     if (L->ratio == 4) {
         int k = idx_select(s, x, i, N);
         for (int j = 0; j < k; j++) keys[nk++] = x->cmain + (size_t)s->wk.isel[j] * d;
-    } else if (L->ratio) {
+    } else {
         for (int j = 0; j < N; j++) keys[nk++] = x->cmain + (size_t)j * d;
     }
     return nk;

@@ -12,16 +12,16 @@
 
 #include "engine/session.h"
 
-/* topk_select: indices of the k largest of sc[n] (NaN never selected before finite values)
- * into idx[0..k−1] in no particular order, O(n) average (quickselect with a three-way
- * partition); idx must hold n ints (used as scratch). Returns min(k, n). */
+/* topk_select: indices of the k largest of sc[n] into idx[0..k−1] in no particular order,
+ * with the order of a stable descending sort (equal scores: lower index wins; NaN last), O(n)
+ * average (quickselect, median-of-three pivot); idx must hold n ints (scratch). Returns
+ * min(k, n). */
 int topk_select(const float *sc, int n, int k, int *idx);
 
 /* attn_core: one query at position p over nk candidate keys (K = V, d dims each): per head h
- * o_h = Σ softmax([q_h·k_s/sqrt(d)]_s ∪ {sink_h}) k_s (the sink adds only to the denominator),
- * then inverse RoPE at p on o_h's trailing rope dims. q[H][d]; o_h is written to
- * o + h·ostride... via group-major layout: o[g][row][(h mod H/G)·d] with row stride rs.
- * sc: scratch [H][nk]. */
+ * o_h = Σ_s softmax([q_h·k_s/sqrt(d)]_s ∪ {sink_h}) k_s (the sink only enlarges the
+ * denominator), then inverse RoPE at p on o_h's trailing rope dims. q[H][d]; head h is written
+ * group-major to o + (h / (H/G))·group_stride + (h mod (H/G))·d. sc: scratch [H][nk]. */
 void attn_core(const v4_config *c, const rope_table *rope, const float *q,
                const float *const *keys, int nk, const float *sink, int p, float *sc, float *o,
                size_t group_stride);

@@ -345,7 +345,7 @@ int config_parse(const char *json, size_t len, const char *path, v4_config *cfg,
     cfg_int(&c, root, "index_head_dim", has_csa, 0, 0, 1 << 16, &cfg->index_head_dim);
     cfg_int(&c, root, "index_topk", has_csa, 0, 0, BIG, &cfg->index_topk);
     cfg_int(&c, root, "n_routed_experts", 1, 0, 1, 1 << 20, &cfg->n_routed_experts);
-    cfg_int(&c, root, "n_shared_experts", 0, 1, 0, 1, &cfg->n_shared_experts);
+    cfg_int(&c, root, "n_shared_experts", 0, 1, 0, 64, &cfg->n_shared_experts);
     cfg_int(&c, root, "num_experts_per_tok", 1, 0, 1, 1 << 20, &cfg->n_activated_experts);
     cfg_int(&c, root, "moe_intermediate_size", 1, 0, 1, 1 << 24, &cfg->moe_inter_dim);
     const char *sfn = cfg_str(&c, root, "scoring_func", 0, "\"sqrtsoftplus\"");

@@ -14,6 +14,7 @@
 #include "engine/forward.h"
 #include "engine/mhc.h"
 #include "engine/moe.h"
+#include "engine/mtp.h"
 #include "engine/vecops.h"
 
 #define ERR(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); } while (0)
@@ -102,6 +103,9 @@ static int forward(v4_session *s, int token, float *logits) {
     const v4_config *c = &m->cfg;
     float *X = s->wk.X;                       /* [hc][D] the residual streams */
     int p = s->pos;
+    if (s->mtp_track && s->has_last &&       /* MTP tracking: the block at p−1 sees this token */
+        mtp_rows(s, s->last_X, NULL, &token, 1, p - 1))
+        return -1;
     fwd_embed(s, &token, 1, X);               /* 4 copies of the embedding row */
     for (int l = 0; l < c->n_layers; l++)     /* attention + MoE, each inside mHC */
         if (fwd_block(s, l, X, &token, 1, p, 0)) return -1;
@@ -121,6 +125,8 @@ static int prefill_chunk(v4_session *s, const int32_t *tokens, int n, float *log
     fwd_work *w = &s->wk;
     int D = c->dim, hc = c->hc_mult, p0 = s->pos;
     for (int i = 0; i < n; i++) w->tokens[i] = tokens[i];
+    int mtp_prev = s->mtp_track && s->has_last;   /* position p0−1 awaits its MTP step */
+    if (mtp_prev) memcpy(s->mtp_prev, s->last_X, sizeof(float) * (size_t)hc * D);
     fwd_embed(s, w->tokens, n, w->X);
     for (int l = 0; l < c->n_layers; l++)
         if (fwd_block(s, l, w->X, w->tokens, n, p0, 1)) return -1;
@@ -135,6 +141,11 @@ static int prefill_chunk(v4_session *s, const int32_t *tokens, int n, float *log
     } else if (logits_last) {
         fwd_head(s, &m->hc_head, m->norm, Xlast, 1, logits_last);
     }
+    /* MTP tracking: positions p0−1 (if pending) .. p0+n−2, each with the token after it */
+    if (mtp_prev && mtp_rows(s, s->mtp_prev, w->X, w->tokens, n, p0 - 1)) return -1;
+    if (!mtp_prev && s->mtp_track && n > 1 &&
+        mtp_rows(s, w->X, w->X + (size_t)hc * D, w->tokens + 1, n - 1, p0))
+        return -1;
     s->pos += n;
     return 0;
 }

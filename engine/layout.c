@@ -161,7 +161,7 @@ const char *layout_class_name(layout_class c) {
     switch (c) {
     case LC_DENSE: return "dense linear";
     case LC_EXPERT: return "routed-expert linear";
-    case LC_PLAIN: return "unquantised linear";
+    case LC_PLAIN: return "linear used unquantised";
     case LC_NORM: return "norm weight";
     case LC_F32: return "F32 parameter";
     case LC_INDEX: return "tid2eid table";
@@ -194,19 +194,23 @@ int layout_bind(const v4_config *cfg, const st_set *s, const layout_entry *e, v4
                  layout_class_name(e->cls));
         return -1;
     }
-    if (st_bind_weight(s, e->name, (int)e->shape[0], (int)e->shape[1], cfg->weight_block[0],
-                       cfg->weight_block[1], w, err, errlen))
-        return -1;
-    if (!layout_class_allows(e->cls, w->fmt)) {
-        char wn[96];
-        snprintf(wn, sizeof wn, "%s.weight", e->name);
-        const st_tensor *t = st_find(s, wn);
-        snprintf(err, errlen, "%s: tensor %s: expected %s (a %s), found %s", t ? t->file : "?",
-                 wn, lc_allowed_text(e->cls), layout_class_name(e->cls),
-                 t ? st_dtype_name(t->dtype) : "?");
-        return -1;
+    /* The storage class first, so a wrongly quantised weight is named as such. */
+    char wn[96];
+    snprintf(wn, sizeof wn, "%s.weight", e->name);
+    const st_tensor *t = st_find(s, wn);
+    if (t) {
+        int f = t->dtype == ST_F32 ? FMT_F32 : t->dtype == ST_BF16 ? FMT_BF16
+              : t->dtype == ST_F16 ? FMT_F16 : t->dtype == ST_F8_E4M3 ? FMT_FP8
+              : (t->dtype == ST_I8 || t->dtype == ST_U8) ? FMT_FP4 : -1;
+        if (f >= 0 && !layout_class_allows(e->cls, (fmt_kind)f)) {
+            snprintf(err, errlen, "%s: tensor %s: expected %s (a %s), found %s", t->file, wn,
+                     lc_allowed_text(e->cls), layout_class_name(e->cls),
+                     st_dtype_name(t->dtype));
+            return -1;
+        }
     }
-    return 0;
+    return st_bind_weight(s, e->name, (int)e->shape[0], (int)e->shape[1], cfg->weight_block[0],
+                          cfg->weight_block[1], w, err, errlen);
 }
 
 static int lv_cmp(const void *a, const void *b) {

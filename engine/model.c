@@ -6,9 +6,14 @@
  * counters and the QAT switch.
  */
 #include "engine/model.h"
+#include <omp.h>
+#include "engine/layout.h"
+#include "engine/params.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+extern void openblas_set_num_threads(int);
 
 #define ERR(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
@@ -239,30 +244,17 @@ static int bind_layer(binder *b, v4_model *m, int l) {
     return 0;
 }
 
-/* model_count: parameters (FP4 packed bytes count two) and bytes of the checkpoint; active =
- * per-token parameters of the main model excluding the embedding (top-k of the routed experts). */
-static void model_count(v4_model *m) {
-    const v4_config *c = &m->cfg;
-    int64_t total = 0, bytes = 0, experts = 0, embed = 0, mtp = 0;
-    for (int i = 0; i < st_count(m->st); i++) {
-        const st_tensor *t = st_at(m->st, i);
-        bytes += (int64_t)t->nbytes;
-        size_t len = strlen(t->name);
-        if (len > 6 && !strcmp(t->name + len - 6, ".scale") && strstr(t->name, ".w")) continue;
-        int64_t n = 1;
-        for (int k = 0; k < t->ndim; k++) n *= t->shape[k];
-        if ((t->dtype == ST_I8 || t->dtype == ST_U8) && strstr(t->name, ".experts.")) n *= 2;
-        total += n;
-        if (!strncmp(t->name, "mtp.", 4)) mtp += n;
-        else if (strstr(t->name, ".ffn.experts.")) experts += n;
-        else if (!strcmp(t->name, "embed.weight")) embed += n;
-    }
-    m->params_total = total;
+/* model_count: parameter counts from the layout (params.h conventions) and the bytes of the
+ * checkpoint as stored. */
+static int model_count(v4_model *m, char *err, size_t errlen) {
+    v4_params p;
+    if (params_count(&m->cfg, &p, err, errlen)) return -1;
+    int64_t bytes = 0;
+    for (int i = 0; i < st_count(m->st); i++) bytes += (int64_t)st_at(m->st, i)->nbytes;
+    m->params_total = p.total;
+    m->params_active = p.active;
     m->weight_bytes = bytes;
-    int64_t per_expert = experts / (c->n_layers > 0 ? c->n_layers : 1) /
-                         (c->n_routed_experts > 0 ? c->n_routed_experts : 1);
-    m->params_active = total - mtp - embed - experts +
-                       (int64_t)c->n_layers * c->n_activated_experts * per_expert;
+    return 0;
 }
 
 static int model_load_v4(v4_model *m, const char *dir, char *err, size_t errlen) {
@@ -282,6 +274,9 @@ static int model_load_v4(v4_model *m, const char *dir, char *err, size_t errlen)
             c->n_activated_experts, c->hc_mult);
         return -1;
     }
+    /* the whole checkpoint against the layout table first (names, dtypes, shapes, scales,
+     * tid2eid range, no stray tensors), then bind what the forward pass reads */
+    if (layout_validate(c, m->st, err, errlen)) return -1;
     binder b = {m->st, c, err, errlen};
     int D = c->dim, V = c->vocab_size;
     if (bind_lin(&b, "embed", V, D, &m->embed) || bind_lin(&b, "head", V, D, &m->head) ||
@@ -293,8 +288,7 @@ static int model_load_v4(v4_model *m, const char *dir, char *err, size_t errlen)
     if (!m->layers) { ERR("model: out of memory"); return -1; }
     for (int l = 0; l < m->n_all_layers; l++)
         if (bind_layer(&b, m, l)) return -1;
-    model_count(m);
-    return 0;
+    return model_count(m, err, errlen);
 }
 
 int v4_model_load(const char *dir, const v4_opts *opts, v4_model **out, char *err,
@@ -305,6 +299,10 @@ int v4_model_load(const char *dir, const v4_opts *opts, v4_model **out, char *er
     v4_opts o = opts ? *opts : v4_opts_default();
     m->qat = o.qat;
     m->n_threads = o.n_threads;
+    if (o.n_threads > 0) {   /* both thread pools: ours (OpenMP) and OpenBLAS's */
+        omp_set_num_threads(o.n_threads);
+        openblas_set_num_threads(o.n_threads);
+    }
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", dir);
     if (config_load(path, &m->cfg, err, errlen)) { free(m); return -1; }

@@ -55,10 +55,10 @@ void moe_forward(v4_session *s, const v4_layer *L, const float *a, const int *to
     fwd_work *w = &s->wk;
     int D = c->dim, E = c->n_routed_experts, k = c->n_activated_experts, I = c->moe_inter_dim;
     float lim = (float)c->swiglu_limit;
-    for (int i = 0; i < n; i++) {
-        model_linear(m, &L->gate, 0, E, a + (size_t)i * D, 1, w->logit_row, w->xq, &s->ctr);
-        moe_route(c, L, w->logit_row, toks[i], w->sel + (size_t)i * k, w->selw + (size_t)i * k);
-    }
+    model_linear(m, &L->gate, 0, E, a, n, w->logit_row, w->xq, &s->ctr);   /* [n][E] */
+    for (int i = 0; i < n; i++)
+        moe_route(c, L, w->logit_row + (size_t)i * E, toks[i], w->sel + (size_t)i * k,
+                  w->selw + (size_t)i * k);
     /* shared expert on all rows */
     if (L->shared_inter) {
         int Is = L->shared_inter;

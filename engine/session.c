@@ -74,7 +74,7 @@ static void work_free(fwd_work *w) {
     free(w->u); free(w->ug); free(w->ckv); free(w->cz); free(w->ikv); free(w->iz); free(w->iq); free(w->iw);
     free(w->ent); free(w->ctk); free(w->ctz); free(w->logit_row); free(w->sel); free(w->selw);
     free(w->tok_list); free(w->ex_w); free(w->ex_in); free(w->ex_h1); free(w->ex_h3); free(w->ex_out);
-    free(w->hn); free(w->tokens); free((void *)w->keys); free(w->sc); free(w->isc);
+    free(w->hn); free(w->tokens); free(w->mtp_X); free((void *)w->keys); free(w->sc); free(w->isc);
     free(w->isel);
     memset(w, 0, sizeof *w);
 }
@@ -108,9 +108,10 @@ int work_ensure(v4_session *s, int n) {
     A(w->iw, N * c->index_n_heads); A(w->ent, (N / 4 + 2) * (size_t)imax(d, c->index_head_dim));
     size_t crows = 128 * (size_t)2 * d > 8 * (size_t)2 * d ? 128 * (size_t)2 * d : 8 * (size_t)2 * d;
     A(w->ctk, crows); A(w->ctz, crows);
-    A(w->logit_row, c->n_routed_experts); A(w->sel, N * k); A(w->selw, N * k);
+    A(w->logit_row, N * c->n_routed_experts); A(w->sel, N * k); A(w->selw, N * k);
     A(w->tok_list, N * k); A(w->ex_w, N * k); A(w->ex_in, N * k * D); A(w->ex_h1, N * k * Is);
     A(w->ex_h3, N * k * Is); A(w->ex_out, N * k * D); A(w->hn, N * D); A(w->tokens, N);
+    if (s->m->n_all_layers > c->n_layers) A(w->mtp_X, N * hc * D);
 #undef A
     w->cap = n;
     return 0;
@@ -138,7 +139,8 @@ v4_session *v4_session_new(v4_model *m, int max_tokens, char *err, size_t errlen
     s->max_tokens = max_tokens;
     s->ls = calloc((size_t)m->n_all_layers, sizeof(layer_state));
     s->last_X = calloc((size_t)m->cfg.hc_mult * m->cfg.dim, sizeof(float));
-    int ok = s->ls && s->last_X && attn_work(s) == 0 && work_ensure(s, 1) == 0;
+    s->mtp_prev = calloc((size_t)m->cfg.hc_mult * m->cfg.dim, sizeof(float));
+    int ok = s->ls && s->last_X && s->mtp_prev && attn_work(s) == 0 && work_ensure(s, 1) == 0;
     for (int l = 0; ok && l < m->n_all_layers; l++) ok = ls_alloc(m, l, &s->ls[l]) == 0;
     if (!ok) {
         ERR("session: out of memory (max_tokens %d)", max_tokens);
@@ -153,6 +155,7 @@ void v4_session_free(v4_session *s) {
     for (int l = 0; s->ls && l < s->m->n_all_layers; l++) ls_free(&s->ls[l]);
     free(s->ls);
     free(s->last_X);
+    free(s->mtp_prev);
     work_free(&s->wk);
     free(s);
 }
@@ -192,6 +195,7 @@ int v4_session_restore(v4_session *dst, const v4_session *src) {
         if (ls_copy(dst, src, l)) return -1;
     dst->pos = src->pos;
     dst->has_last = src->has_last;
+    dst->mtp_track = src->mtp_track;
     memcpy(dst->last_X, src->last_X, sizeof(float) * (size_t)src->m->cfg.hc_mult * src->m->cfg.dim);
     return 0;
 }
@@ -204,6 +208,10 @@ v4_session *v4_session_fork(const v4_session *s) {
 }
 
 int v4_session_pos(const v4_session *s) { return s->pos; }
+
+void v4_session_set_mtp(v4_session *s, int on) {
+    s->mtp_track = on && s->m->n_all_layers > s->m->cfg.n_layers;
+}
 
 void v4_session_profile(const v4_session *s, v4_profile *out) {
     out->flops = s->ctr.flops;

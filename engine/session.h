@@ -47,7 +47,7 @@ typedef struct {
     float *iw;         /* [cap][H_I] */
     float *ent;        /* [cap/4 + 2][d] entries emitted by a chunk */
     float *ctk, *ctz;  /* compressor chunk scratch [max rows][max w] */
-    float *logit_row;  /* [E] router logits */
+    float *logit_row;  /* [cap][E] router logits */
     int *sel;          /* [cap][k] selected experts */
     float *selw;       /* [cap][k] their weights */
     int *tok_list;     /* [cap·k] token rows of one expert */
@@ -55,6 +55,7 @@ typedef struct {
     float *ex_in, *ex_h1, *ex_h3, *ex_out; /* [cap·k][D], [cap·k][I], …, [cap·k][D] */
     float *hn;         /* [cap][D] head input */
     int *tokens;       /* [cap] token ids of the chunk */
+    float *mtp_X;      /* [cap][hc][D] MTP block streams (models with an MTP block) */
     /* attention per query (sized by the session's max_tokens) */
     const float **keys;/* [window + cand cap] */
     float *sc;         /* [H][window + cand cap] scores */
@@ -70,6 +71,8 @@ struct v4_session {
     layer_state *ls;       /* [n_all_layers] (MTP block last) */
     float *last_X;         /* [hc][D] final streams of position pos−1 */
     int has_last;
+    int mtp_track;         /* run the MTP block over every consumed position (v4_session_set_mtp) */
+    float *mtp_prev;       /* [hc][D] last_X before the current chunk (MTP tracking) */
     fmt_counters ctr;      /* fed by every fmt op */
     double kv_bytes, seconds;
     int64_t tokens;

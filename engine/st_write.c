@@ -112,13 +112,25 @@ int st_writer_add_f32(st_writer *w, const char *name, st_dtype dt, int ndim, con
     return rc;
 }
 
+/* Data order: larger elements first (stable), so every tensor is aligned to its element size. */
+static int stw_order(const st_writer *w, int *ord) {
+    int k = 0;
+    for (size_t es = 8; es >= 1; es /= 2)
+        for (int i = 0; i < w->n; i++)
+            if (st_dtype_size(w->t[i].dtype) == es) ord[k++] = i;
+    return k;
+}
+
 int st_writer_save(const st_writer *w, const char *path, char *err, size_t errlen) {
+    int *ord = malloc(sizeof(int) * (size_t)(w->n ? w->n : 1));
+    if (!ord) { snprintf(err, errlen, "%s: out of memory", path); return -1; }
+    int nord = stw_order(w, ord);
     cJSON *root = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(root, "__metadata__");
     cJSON_AddStringToObject(meta, "format", "pt");
     uint64_t off = 0;
-    for (int i = 0; i < w->n; i++) {
-        const stw_tensor *t = &w->t[i];
+    for (int k = 0; k < nord; k++) {
+        const stw_tensor *t = &w->t[ord[k]];
         cJSON *o = cJSON_AddObjectToObject(root, t->name);
         cJSON_AddStringToObject(o, "dtype", st_dtype_name(t->dtype));
         cJSON *sh = cJSON_AddArrayToObject(o, "shape");
@@ -131,22 +143,24 @@ int st_writer_save(const st_writer *w, const char *path, char *err, size_t errle
     }
     char *hdr = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
-    if (!hdr) { snprintf(err, errlen, "%s: out of memory", path); return -1; }
+    if (!hdr) { free(ord); snprintf(err, errlen, "%s: out of memory", path); return -1; }
     size_t hl = strlen(hdr);
     size_t padded = (hl + 7) / 8 * 8;
     FILE *f = fopen(path, "wb");
     if (!f) {
         snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
         free(hdr);
+        free(ord);
         return -1;
     }
     uint8_t len8[8];
     for (int i = 0; i < 8; i++) len8[i] = (uint8_t)((uint64_t)padded >> (8 * i));
     int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(hdr, 1, hl, f) == hl;
     for (size_t i = hl; ok && i < padded; i++) ok = fputc(' ', f) != EOF;
-    for (int i = 0; ok && i < w->n; i++)
-        ok = fwrite(w->t[i].data, 1, w->t[i].nbytes, f) == w->t[i].nbytes;
+    for (int k = 0; ok && k < nord; k++)
+        ok = fwrite(w->t[ord[k]].data, 1, w->t[ord[k]].nbytes, f) == w->t[ord[k]].nbytes;
     free(hdr);
+    free(ord);
     if (fclose(f) != 0) ok = 0;
     if (!ok) {
         snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));

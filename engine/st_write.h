@@ -2,9 +2,9 @@
  * st_write.h — a small safetensors writer (init-random, tests that build good and bad files).
  *
  * A writer collects named tensors (the bytes are copied), then writes one file: 8-byte
- * little-endian header length, the JSON header padded with spaces to a multiple of 8 bytes (so
- * every tensor starts 8-byte aligned when tensors are added largest-element-first or all sizes
- * are multiples of 8), then the tensors back to back in the order they were added.
+ * little-endian header length, the JSON header padded with spaces to a multiple of 8 bytes, then
+ * the tensors back to back, 8-byte elements first, then 4-, 2- and 1-byte ones (each group in the
+ * order added), so every tensor starts aligned to its element size.
  */
 #ifndef V4_ST_WRITE_H
 #define V4_ST_WRITE_H

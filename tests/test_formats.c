@@ -162,10 +162,23 @@ static void test_e2m1_encode(void) {
         if (got != out[i]) printf("    e2m1(%g) = %g, want %g\n", in[i], got, out[i]);
         CU_ASSERT_EQUAL(got, out[i]);
     }
-    for (int c = 0; c < 16; c++) {
-        if (c == 8) continue;                                /* -0 encodes as 0x8, fine */
-        CU_ASSERT_EQUAL(fmt_f32_to_e2m1(fmt_e2m1_to_f32((uint8_t)c)), c);
+    for (int c = 0; c < 16; c++) CU_ASSERT_EQUAL(fmt_f32_to_e2m1(fmt_e2m1_to_f32((uint8_t)c)), c);
+    /* brute force: nearest magnitude code, ties to the even code, saturating at 6 */
+    int bad = 0;
+    for (int i = 0; i < 20000; i++) {
+        float f = rndf() * 8.0f;
+        if (i < 16) f = (float)(i * 0.5 - 4.0) + 0.25f;     /* exact midpoints and grid points */
+        double a = fmin(fabs((double)f), 6.0), bd = INFINITY;
+        int best = 0;
+        for (int c = 0; c < 8; c++) {
+            double d = fabs(ref_e2m1((uint8_t)c) - a);
+            if (d < bd || (d == bd && !(c & 1))) { bd = d; best = c; }
+        }
+        uint8_t want = (uint8_t)((f < 0 ? 8 : 0) | best);
+        if (fmt_f32_to_e2m1(f) != want && bad++ < 3)
+            printf("    e2m1(%.9g): got 0x%x want 0x%x\n", f, fmt_f32_to_e2m1(f), want);
     }
+    CU_ASSERT_EQUAL(bad, 0);
 }
 
 static void test_bf16_f16_encode(void) {
