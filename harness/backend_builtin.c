@@ -13,6 +13,7 @@
  * fork of that session is kept; later samples starting with the same ids restore from it and
  * prefill only their own tail. The cache never changes results: restore copies the exact state.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ typedef struct {
     int32_t *cache_ids; int n_cache;
     int32_t *prev_ids; int n_prev;  /* the previous sample's prompt ids */
     long long cache_hits, cache_tokens_saved;
+    int *unwritable; int n_unwritable; /* model ids the tokenizer cannot detokenize (masked) */
 } builtin_impl;
 
 static uint64_t id_hash(const char *s) {
@@ -135,10 +137,12 @@ static int builtin_generate(backend *b, const eval_sample *smp, backend_result *
     if (prefill_prompt(x, s, ids, (int)n_ids, logits, err, errlen)) goto done;
     uint64_t rng = (x->seed ^ id_hash(smp->id)) | 1;
     int n_out = 0;
-    snprintf(r->finish, sizeof r->finish, "length");
+    const char *finish = "length";
     for (;;) {
+        /* sample only ids the tokenizer can write back (the model's vocab may be padded) */
+        for (int i = 0; i < x->n_unwritable; i++) logits[x->unwritable[i]] = -INFINITY;
         int tok = v4_sample(logits, vocab, x->temperature, 1.0f, &rng);
-        if (tok == x->info.eos_id) { snprintf(r->finish, sizeof r->finish, "eos"); break; }
+        if (tok == x->info.eos_id) { finish = "eos"; break; }
         out[n_out++] = tok;
         free(text);
         text = NULL;
@@ -147,7 +151,7 @@ static int builtin_generate(backend *b, const eval_sample *smp, backend_result *
         if (cut < text_len) {
             text[cut] = 0;
             text_len = cut;
-            snprintf(r->finish, sizeof r->finish, "stop");
+            finish = "stop";
             break;
         }
         if (n_out >= max_new) break;
@@ -157,6 +161,7 @@ static int builtin_generate(backend *b, const eval_sample *smp, backend_result *
     r->output = text;
     text = NULL;
     r->tokens_out = n_out;
+    snprintf(r->finish, sizeof r->finish, "%s", finish);
     rc = 0;
 done:
     r->latency_s = hutil_mono() - t0;
@@ -187,6 +192,7 @@ static cJSON *builtin_describe(const backend *b) {
     cJSON_AddNumberToObject(o, "temperature", x->temperature);
     cJSON_AddNumberToObject(o, "prefix_cache_hits", (double)x->cache_hits);
     cJSON_AddNumberToObject(o, "prefix_tokens_reused", (double)x->cache_tokens_saved);
+    cJSON_AddNumberToObject(o, "masked_ids", x->n_unwritable);
     return o;
 }
 
@@ -197,6 +203,7 @@ static void builtin_close(backend *b) {
         v4_session_free(x->cache);
         free(x->cache_ids);
         free(x->prev_ids);
+        free(x->unwritable);
         if (x->tok) v4_tokenizer_free(x->tok);
         if (x->m) v4_model_free(x->m);
         free(x->dir);
@@ -240,6 +247,21 @@ int backend_builtin_open(const backend_opts *o, backend **out, char *err, size_t
         return 1;
     }
     v4_model_get_info(x->m, &x->info);
+    /* ids the model can emit but the tokenizer cannot write back are never sampled */
+    x->unwritable = malloc((size_t)x->info.vocab_size * sizeof *x->unwritable);
+    for (int32_t id = 0; id < x->info.vocab_size; id++) {
+        char *t = NULL, e2[64];
+        size_t tl;
+        if (id == x->info.eos_id) continue;
+        if (v4_detokenize(x->tok, &id, 1, &t, &tl, e2, sizeof e2)) x->unwritable[x->n_unwritable++] = id;
+        free(t);
+    }
+    if (x->n_unwritable == x->info.vocab_size) {
+        snprintf(err, errlen, "%s: the tokenizer can write none of the model's %d ids", x->tok_path,
+                 x->info.vocab_size);
+        builtin_close(b);
+        return 1;
+    }
     b->max_context = x->info.max_position;
     b->tok = x->tok;
     *out = b;

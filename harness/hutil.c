@@ -227,3 +227,37 @@ void hutil_csv_field(FILE *f, const char *s) {
     }
     fputc('"', f);
 }
+
+/* utf8_len: length of the valid UTF-8 sequence at p (1..4), 0 when invalid */
+static int utf8_len(const unsigned char *p) {
+    if (p[0] < 0x80) return 1;
+    int n;
+    uint32_t cp;
+    if ((p[0] & 0xE0) == 0xC0) { n = 2; cp = p[0] & 0x1F; }
+    else if ((p[0] & 0xF0) == 0xE0) { n = 3; cp = p[0] & 0x0F; }
+    else if ((p[0] & 0xF8) == 0xF0) { n = 4; cp = p[0] & 0x07; }
+    else return 0;
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (p[i] & 0x3F);
+    }
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+char *hutil_utf8_sanitize(const char *s) {
+    if (!s) return NULL;
+    size_t n = strlen(s);
+    char *o = malloc(3 * n + 1), *q = o;
+    if (!o) { fprintf(stderr, "v4eval: out of memory\n"); abort(); }
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int l = utf8_len(p);
+        if (l) { memcpy(q, p, (size_t)l); q += l; p += l; }
+        else { memcpy(q, "\xEF\xBF\xBD", 3); q += 3; p++; }
+    }
+    *q = 0;
+    return o;
+}

@@ -53,6 +53,10 @@ char *hutil_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 const char *hutil_json_str(const cJSON *obj, const char *key, const char *dflt);
 double hutil_json_num(const cJSON *obj, const char *key, double dflt);
 
+/* hutil_utf8_sanitize: a malloc'ed copy of s with every invalid UTF-8 sequence replaced by
+ * U+FFFD, so JSON readers accept it (NULL → NULL). */
+char *hutil_utf8_sanitize(const char *s);
+
 /* hutil_csv_field: writes s (NULL = empty) to f as one CSV field, quoted per RFC 4180 when it
  * holds a comma, quote, CR or LF. No separator is written. */
 void hutil_csv_field(FILE *f, const char *s);

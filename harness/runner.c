@@ -38,6 +38,7 @@ typedef struct {
     int stop;
     int bar;                  /* progress style: 1 bar, 2 lines, 0 off */
     double t0, last_line;
+    int last_printed;         /* processed count at the last plain line (-1 = none) */
     char **seen_errors; int n_seen_errors;
 } run_state;
 
@@ -68,8 +69,10 @@ static void progress(run_state *r, int final) {
                 st->total, pct, el_s, final ? "00:00:00" : eta_s, st->errors);
         if (final) fputc('\n', stderr);
         fflush(stderr);
-    } else if (final || now - r->last_line >= r->o.line_interval_s) {
+    } else if ((final && r->last_printed != r->processed) ||
+               (!final && now - r->last_line >= r->o.line_interval_s)) {
         r->last_line = now;
+        r->last_printed = r->processed;
         fprintf(stderr, "progress: %d/%d samples (%.1f%%), %d skipped, %d errors, elapsed %s, "
                 "ETA %s\n", r->processed, st->total, pct, st->skipped, st->errors, el_s,
                 final ? "00:00:00" : eta_s);
@@ -188,28 +191,28 @@ static void *worker(void *arg) {
         if (br.finish[0]) rec.finish = hutil_strdup(br.finish);
         if (grc) {
             rec.status = hutil_strdup("error");
-            rec.error = hutil_strdup(err[0] ? err : "generation failed");
+            rec.error = hutil_utf8_sanitize(err[0] ? err : "generation failed");
             if (fatal) {
                 r->stop = 1;
                 r->st->stopped = 1;
                 snprintf(r->st->fatal_msg, sizeof r->st->fatal_msg, "%s", rec.error);
             }
         } else {
-            rec.output = br.output;
-            br.output = NULL;
             score_result sr;
             memset(&sr, 0, sizeof sr);
             err[0] = 0;
-            if (src->score(src, &s, rec.output, &sr, err, sizeof err)) {
+            /* the scorer sees the raw bytes; the record keeps valid UTF-8 for JSON readers */
+            rec.output = hutil_utf8_sanitize(br.output);
+            if (src->score(src, &s, br.output, &sr, err, sizeof err)) {
                 rec.status = hutil_strdup("error");
                 rec.error = hutil_asprintf("cannot score: %s", err[0] ? err : "scorer failed");
             } else {
                 rec.score = sr.score;
                 rec.passed = sr.passed;
                 rec.status = hutil_strdup(runner_status_name(sr.status));
-                rec.extracted = hutil_strdup(sr.extracted);
+                rec.extracted = hutil_utf8_sanitize(sr.extracted);
                 if (sr.status == SCORE_ERROR)
-                    rec.error = hutil_strdup(err[0] ? err : "the scorer could not score this output");
+                    rec.error = hutil_utf8_sanitize(err[0] ? err : "the scorer could not score this output");
                 if (sr.details) cJSON_AddItemToObject(rec.meta, "score", cJSON_Duplicate(sr.details, 1));
             }
             src->score_release(src, &sr);
@@ -245,6 +248,7 @@ int runner_run(runner_source *src, backend *b, journal *j, const runner_opts *o,
         st->total += r.counts[t];
     }
     r.t0 = r.last_line = hutil_mono();
+    r.last_printed = -1;
     int n_workers = b->max_concurrency > 1 ? b->max_concurrency : 1;
     if (n_workers > st->total) n_workers = st->total > 0 ? st->total : 1;
     if (n_workers == 1) {

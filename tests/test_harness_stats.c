@@ -106,7 +106,16 @@ static void test_pass_at_k(void) {
     CU_ASSERT(isnan(stats_pass_at_k(3, 1, 5)));  /* n < k: not reported */
 }
 
+static void test_utf8_sanitize(void) {
+    char *a = hutil_utf8_sanitize("ok \xe2\x9c\x93 bad \xff\xc3 end \xed\xa0\x80 \xc0\xaf");
+    CU_ASSERT_STRING_EQUAL(a, "ok \xe2\x9c\x93 bad \xef\xbf\xbd\xef\xbf\xbd end "
+                              "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd");
+    free(a);
+    CU_ASSERT_PTR_NULL(hutil_utf8_sanitize(NULL));
+}
+
 static const test_case TESTS[] = {
+    {"utf8_sanitize", test_utf8_sanitize},
     {"sha256_vectors", test_sha256_vectors},
     {"mean_se", test_mean_se},
     {"mcnemar_hand_values", test_mcnemar_hand_values},
