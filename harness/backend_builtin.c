@@ -235,6 +235,14 @@ int backend_builtin_open(const backend_opts *o, backend **out, char *err, size_t
     v4_opts vo = v4_opts_default();
     vo.qat = o->qat;
     vo.n_threads = o->threads;
+    char *cfg = hutil_asprintf("%s/config.json", o->model_dir);
+    int has_cfg = hutil_file_exists(cfg);
+    free(cfg);
+    if (!has_cfg) {
+        snprintf(err, errlen, "%s: not a model directory (no config.json)", o->model_dir);
+        builtin_close(b);
+        return 1;
+    }
     if (!hutil_file_exists(x->tok_path)) {
         snprintf(err, errlen, "%s: no tokenizer (the builtin backend needs the model's "
                  "tokenizer.json; give --tokenizer FILE)", x->tok_path);
