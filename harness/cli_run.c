@@ -13,10 +13,12 @@
  * samples that ended in error are tried again (unless --keep-errors), and the options that
  * decide which samples exist (suite, seed, backend kind) must match the first invocation.
  * Exit status: 0 when the loop ran to the end (sample errors are counted, not fatal), 1 when a
- * fatal backend or disk failure stopped it early (rerun to resume), 2 for bad input.
+ * fatal backend or disk failure stopped it early (rerun to resume), 2 for bad input, 130 when
+ * interrupted by Ctrl-C / SIGTERM (the samples in flight finish, the tables are written).
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +174,11 @@ static int parse_run_args(int argc, char **argv, run_args *a, char *err, size_t 
         snprintf(err, errlen, "--progress: expected auto, bar, lines or off, found '%s'", a->progress);
         return 1;
     }
+    if (a->model && !a->model[0]) {
+        snprintf(err, errlen, "--model: empty path (under make eval: scripts/default-model could "
+                 "not provide a model; see its message above)");
+        return 1;
+    }
     if (a->run_id && (!a->run_id[0] || strchr(a->run_id, '/') || !strcmp(a->run_id, ".") ||
                       !strcmp(a->run_id, ".."))) {
         snprintf(err, errlen, "--run-id: '%s' is not a valid directory name", a->run_id);
@@ -258,6 +265,14 @@ static int write_json(const char *path, const cJSON *o, char *err, size_t errlen
     free(s);
     free(t);
     return rc;
+}
+
+/* Ctrl-C / SIGTERM: the first one lets the samples in flight finish, writes the tables and
+ * exits 130; a second one kills as usual (nothing finished is lost either way). */
+static volatile int run_cancel = 0;
+static void on_signal(int sig) {
+    run_cancel = 1;
+    signal(sig, SIG_DFL);
 }
 
 int cli_run(int argc, char **argv) {
@@ -498,7 +513,16 @@ int cli_run(int argc, char **argv) {
                   : !strcmp(a.progress, "lines") ? RUNNER_PROGRESS_LINES : RUNNER_PROGRESS_OFF;
     runner_stats st;
     fprintf(stderr, "v4eval run: %s: suite %s, backend %s, run %s\n", run_dir, s->name, b->kind, run_id);
+    run_cancel = 0;
+    ro.cancel = &run_cancel;
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     int stopped = runner_run(src, b, j, &ro, &st);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
 
     int n_recs;
     const sample_record *recs = journal_records(j, &n_recs);
@@ -516,7 +540,7 @@ int cli_run(int argc, char **argv) {
     cJSON_DeleteItemFromObject(man, "ended");
     cJSON_AddStringToObject(man, "ended", iso);
     cJSON_DeleteItemFromObject(man, "status");
-    cJSON_AddStringToObject(man, "status", stopped ? "stopped" : "complete");
+    cJSON_AddStringToObject(man, "status", st.cancelled ? "interrupted" : stopped ? "stopped" : "complete");
     cJSON_DeleteItemFromObject(man, "totals");
     cJSON *tot = totals_json(recs, n_recs);
     cJSON_AddNumberToObject(tot, "offered", st.total);
@@ -532,7 +556,10 @@ int cli_run(int argc, char **argv) {
     printf("run %s: %d samples (%d new, %d already done, %d errors this time) in %.1f s\n",
            run_id, n_recs, st.done, st.skipped, st.errors, st.wall_s);
     printf("results: %s/{manifest.json,samples.jsonl,summary.csv,results.csv}\n", run_dir);
-    if (stopped) {
+    if (st.cancelled) {
+        fprintf(stderr, "v4eval run: interrupted; rerun with --run-id %s to resume\n", run_id);
+        rc = 130;
+    } else if (stopped) {
         fprintf(stderr, "v4eval run: stopped early: %s\nv4eval run: rerun with --run-id %s to "
                 "resume\n", st.fatal_msg, run_id);
         rc = 1;

@@ -103,6 +103,10 @@ static int next_item(run_state *r, int *task, int *index) {
         r->task++;
         r->index = 0;
     }
+    if (r->o.cancel && *r->o.cancel && !r->stop) {
+        r->stop = 1;
+        r->st->cancelled = 1;
+    }
     if (r->task >= r->src->n_tasks || r->stop) return 0;
     *task = r->task;
     *index = r->index++;

@@ -47,6 +47,8 @@ typedef struct {
     runner_progress progress;  /* AUTO: a bar when stderr is a terminal, else periodic lines */
     double line_interval_s;    /* seconds between plain progress lines (default 10) */
     int max_error_lines;       /* distinct sample error messages printed (default 5) */
+    volatile int *cancel;      /* when non-NULL and set (e.g. by a SIGINT handler), no new
+                                * sample starts; samples in flight finish and are journaled */
 } runner_opts;
 
 typedef struct {
@@ -55,13 +57,14 @@ typedef struct {
     int done;         /* finished in this invocation */
     int errors;       /* of those, status error */
     int stopped;      /* 1 when a fatal backend failure stopped the run early */
+    int cancelled;    /* 1 when opts.cancel stopped the run early */
     double wall_s;
     char fatal_msg[512];
 } runner_stats;
 
 /* runner_run: runs every sample of src through b, appending to j. Returns 0 when the loop ran
  * to the end (individual samples may have failed), 1 when it stopped early on a fatal backend
- * error or a journal write failure (message in st->fatal_msg). */
+ * error or a journal write failure (message in st->fatal_msg) or was cancelled. */
 int runner_run(runner_source *src, backend *b, journal *j, const runner_opts *o,
                runner_stats *st);
 
