@@ -126,7 +126,7 @@ static int run_once(const char *dir, backend *b, runner_stats *st) {
     int rc = journal_open(js, 1, &j, err, sizeof err);
     if (rc) printf("    journal_open: %s\n", err);
     if (!rc) {
-        runner_opts o = {RUNNER_PROGRESS_OFF, 0, 0};
+        runner_opts o = {RUNNER_PROGRESS_OFF, 0, 0, NULL};
         rc = runner_run(&SRC, b, j, &o, st);
         int n;
         const sample_record *r = journal_records(j, &n);
