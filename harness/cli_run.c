@@ -374,6 +374,7 @@ int cli_run(int argc, char **argv) {
     if (hutil_mkdir_p(run_dir, err, sizeof err)) goto bad;
 
     cJSON *resumes = NULL;
+    int same_suite = 0;
     char *old_text = hutil_read_file(path_manifest, NULL);
     if (old_text) {
         cJSON *old = cJSON_Parse(old_text);
@@ -384,6 +385,8 @@ int cli_run(int argc, char **argv) {
             goto bad;
         }
         if (check_resume(old, &a, b->kind, path_manifest, err, sizeof err)) { cJSON_Delete(old); goto bad; }
+        const cJSON *os = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(old, "suites"), 0);
+        same_suite = !strcmp(hutil_json_str(os, "hash", ""), s->hash);
         man = old;
         resumes = cJSON_GetObjectItemCaseSensitive(man, "resumed");
         if (!cJSON_IsArray(resumes)) {
@@ -515,6 +518,7 @@ int cli_run(int argc, char **argv) {
     fprintf(stderr, "v4eval run: %s: suite %s, backend %s, run %s\n", run_dir, s->name, b->kind, run_id);
     run_cancel = 0;
     ro.cancel = &run_cancel;
+    ro.skip_by_index = same_suite; /* same resolved suite: skip finished indices unbuilt */
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -40,7 +40,45 @@ typedef struct {
     double t0, last_line;
     int last_printed;         /* processed count at the last plain line (-1 = none) */
     char **seen_errors; int n_seen_errors;
+    char **done_keys; size_t n_done_slots; /* "suite\x1ftask\x1findex" of journaled records */
 } run_state;
+
+static uint64_t key_hash(const char *s) {
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static char **key_slot(char **slots, size_t n, const char *k) {
+    size_t i = key_hash(k) & (n - 1);
+    while (slots[i] && strcmp(slots[i], k)) i = (i + 1) & (n - 1);
+    return &slots[i];
+}
+
+/* build_done_keys: the (suite, task, index) set of the journal's records */
+static void build_done_keys(run_state *r) {
+    int n;
+    const sample_record *recs = journal_records(r->j, &n);
+    size_t slots = 64;
+    while (slots < (size_t)n * 2 + 2) slots *= 2;
+    r->done_keys = calloc(slots, sizeof *r->done_keys);
+    r->n_done_slots = slots;
+    for (int i = 0; i < n; i++) {
+        char *k = hutil_asprintf("%s\x1f%s\x1f%d", recs[i].suite, recs[i].task, recs[i].index);
+        char **sl = key_slot(r->done_keys, slots, k);
+        if (*sl) free(k);
+        else *sl = k;
+    }
+}
+
+static int done_by_index(run_state *r, int t, int idx) {
+    if (!r->done_keys) return 0;
+    char *k = hutil_asprintf("%s\x1f%s\x1f%d", r->src->suite_name(r->src, t),
+                             r->src->task_name(r->src, t), idx);
+    int found = *key_slot(r->done_keys, r->n_done_slots, k) != NULL;
+    free(k);
+    return found;
+}
 
 static void format_hms(double s, char *out, size_t n) {
     if (!isfinite(s) || s < 0) { snprintf(out, n, "--:--:--"); return; }
@@ -141,6 +179,12 @@ static void *worker(void *arg) {
     for (;;) {
         int t, idx;
         if (!next_item(r, &t, &idx)) break;
+        if (done_by_index(r, t, idx)) {
+            r->st->skipped++;
+            r->processed++;
+            progress(r, 0);
+            continue;
+        }
         eval_sample s;
         memset(&s, 0, sizeof s);
         sample_record rec;
@@ -251,6 +295,7 @@ int runner_run(runner_source *src, backend *b, journal *j, const runner_opts *o,
         if (r.counts[t] < 0) r.counts[t] = 0;
         st->total += r.counts[t];
     }
+    if (r.o.skip_by_index) build_done_keys(&r);
     r.t0 = r.last_line = hutil_mono();
     r.last_printed = -1;
     int n_workers = b->max_concurrency > 1 ? b->max_concurrency : 1;
@@ -273,6 +318,8 @@ int runner_run(runner_source *src, backend *b, journal *j, const runner_opts *o,
     st->wall_s = hutil_mono() - r.t0;
     for (int i = 0; i < r.n_seen_errors; i++) free(r.seen_errors[i]);
     free(r.seen_errors);
+    for (size_t i = 0; i < r.n_done_slots; i++) free(r.done_keys[i]);
+    free(r.done_keys);
     free(r.counts);
     pthread_mutex_destroy(&r.mu);
     return r.stop ? 1 : 0;

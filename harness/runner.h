@@ -47,6 +47,10 @@ typedef struct {
     runner_progress progress;  /* AUTO: a bar when stderr is a terminal, else periodic lines */
     double line_interval_s;    /* seconds between plain progress lines (default 10) */
     int max_error_lines;       /* distinct sample error messages printed (default 5) */
+    int skip_by_index;         /* 1 = a journal record with the same (suite, task, index) counts
+                                * as done without rebuilding the sample; only valid when the
+                                * resolved suite (its hash) is the one the journal was written
+                                * with — saves re-tokenizing long prompts on resume */
     volatile int *cancel;      /* when non-NULL and set (e.g. by a SIGINT handler), no new
                                 * sample starts; samples in flight finish and are journaled */
 } runner_opts;

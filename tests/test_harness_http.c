@@ -337,7 +337,7 @@ static void test_concurrent_run(void) {
     journal *j;
     CU_ASSERT_EQUAL_FATAL(journal_open(js, 1, &j, err, sizeof err), 0);
     runner_source src = {1, q_suite, q_task, q_count, q_make, q_release, q_score, q_score_release, NULL};
-    runner_opts ro = {RUNNER_PROGRESS_LINES, 0, 0, NULL};
+    runner_opts ro = {RUNNER_PROGRESS_LINES, 0, 0, 0, NULL};
     runner_stats st;
     CU_ASSERT_EQUAL(runner_run(&src, b, j, &ro, &st), 0);
     CU_ASSERT_EQUAL(st.done, 24);
