@@ -93,6 +93,11 @@ static void handle(int fd) {
         char *s = cJSON_PrintUnformatted(rep);
         send_reply(fd, 200, s);
         free(s); free(text); cJSON_Delete(rep); cJSON_Delete(o);
+    } else if (!strcmp(path, "/v1/chat/completions") && strstr(hend + 4, "CALL")) {
+        send_reply(fd, 200, "{\"choices\":[{\"index\":0,\"finish_reason\":\"tool_calls\",\"message\":"
+                            "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"c1\","
+                            "\"type\":\"function\",\"function\":{\"name\":\"calc\","
+                            "\"arguments\":\"{\\\"x\\\": 6, \\\"op\\\": \\\"mul\\\"}\"}}]}}]}");
     } else if (!strcmp(path, "/v1/chat/completions")) {
         send_reply(fd, 200, "{\"choices\":[{\"index\":0,\"finish_reason\":\"stop\",\"message\":"
                             "{\"role\":\"assistant\",\"reasoning_content\":\"let me think\","
@@ -219,9 +224,26 @@ static void test_chat(void) {
     CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(req, "tools")), 1);
     CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(req, "prompt"));
     cJSON_Delete(req);
+    backend_result_free(&r);
+    /* structured tool_calls come back as the DSML block the V4 model would have written */
+    cJSON_Delete(s.messages);
+    s.messages = cJSON_Parse("[{\"role\":\"user\",\"content\":\"CALL calc please\"}]");
+    CU_ASSERT_EQUAL_FATAL(b->generate(b, &s, &r, &fatal, err, sizeof err), 0);
+    printf("    tool call output: %s\n", r.output);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.output, "DSML"));
+    char *parsed = NULL;
+    CU_ASSERT_EQUAL(v4_dsml_parse(r.output, strlen(r.output), 0, &parsed, err, sizeof err), 0);
+    cJSON *pj = cJSON_Parse(parsed ? parsed : "{}");
+    cJSON *call = cJSON_GetArrayItem(cJSON_GetObjectItem(pj, "tool_calls"), 0);
+    CU_ASSERT_STRING_EQUAL(hutil_json_str(call, "name", ""), "calc");
+    cJSON *args = cJSON_GetObjectItem(call, "arguments");
+    CU_ASSERT_EQUAL(hutil_json_num(args, "x", 0), 6);
+    CU_ASSERT_STRING_EQUAL(hutil_json_str(args, "op", ""), "mul");
+    cJSON_Delete(pj);
+    free(parsed);
+    backend_result_free(&r);
     cJSON_Delete(s.messages);
     cJSON_Delete(s.tools);
-    backend_result_free(&r);
     b->close(b);
     server_stop();
 }
