@@ -455,19 +455,19 @@ static int load_vocab(load_ctx *cx, v4_tokenizer *t, const cJSON *vocab, const c
     return 1;
 }
 
-/* Sort added tokens by first byte, then longest first, so the first hit is the longest. */
-static const char *g_sort_blob;
-static int added_cmp(const void *pa, const void *pb) {
+/* Sort added tokens by first byte, then longest first, so the first hit is the longest
+ * (qsort_r keeps loading thread-safe). */
+static int added_cmp(const void *pa, const void *pb, void *blob) {
     const tok_added *a = pa, *b = pb;
-    unsigned char ca = (unsigned char)g_sort_blob[a->off], cb = (unsigned char)g_sort_blob[b->off];
+    const char *bl = blob;
+    unsigned char ca = (unsigned char)bl[a->off], cb = (unsigned char)bl[b->off];
     if (ca != cb) return ca < cb ? -1 : 1;
     if (a->len != b->len) return a->len > b->len ? -1 : 1;
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
 static int index_added(load_ctx *cx, v4_tokenizer *t) {
-    g_sort_blob = t->added_blob;
-    qsort(t->added, (size_t)t->n_added, sizeof *t->added, added_cmp);
+    qsort_r(t->added, (size_t)t->n_added, sizeof *t->added, added_cmp, t->added_blob);
     for (int c = 0, i = 0; c <= 256; c++) {
         while (i < t->n_added && (unsigned char)t->added_blob[t->added[i].off] < c) i++;
         t->added_first[c] = i;
