@@ -46,6 +46,7 @@ static const char *const SCORERS[] = {"ruler_all", "ruler_part", "gsm8k", "math_
 static const suite_kind *const KINDS[] = {
     &suite_kind_niah, &suite_kind_vt, &suite_kind_cwe, &suite_kind_fwe,
     &suite_kind_arith, &suite_kind_wordprob, &suite_kind_gsm8k, &suite_kind_math,
+    &suite_kind_toolcall, &suite_kind_bfcl,
     NULL};
 
 const suite_kind *suite_kind_find(const char *name) {
@@ -495,9 +496,11 @@ static char *data_for(const suite_task *t, const suite_overrides *ov) {
     if (dir_exists(ov->data_path)) {
         const char *base = t->data_path ? strrchr(t->data_path, '/') : NULL;
         base = base ? base + 1 : t->data_path;
-        size_t n = strlen(ov->data_path) + (base ? strlen(base) : 0) + 2;
+        size_t dl = strlen(ov->data_path);
+        while (dl > 1 && ov->data_path[dl - 1] == '/') dl--;
+        size_t n = dl + (base ? strlen(base) : 0) + 2;
         char *p = malloc(n);
-        snprintf(p, n, "%s/%s", ov->data_path, base ? base : "");
+        snprintf(p, n, "%.*s/%s", (int)dl, ov->data_path, base ? base : "");
         return p;
     }
     return sdup(ov->data_path);
