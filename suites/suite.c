@@ -47,6 +47,7 @@ static const suite_kind *const KINDS[] = {
     &suite_kind_niah, &suite_kind_vt, &suite_kind_cwe, &suite_kind_fwe,
     &suite_kind_arith, &suite_kind_wordprob, &suite_kind_gsm8k, &suite_kind_math,
     &suite_kind_toolcall, &suite_kind_bfcl,
+    &suite_kind_code_synth, &suite_kind_humaneval, &suite_kind_mbpp,
     NULL};
 
 const suite_kind *suite_kind_find(const char *name) {
