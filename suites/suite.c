@@ -207,7 +207,7 @@ static const cJSON *field(const cJSON *task, const cJSON *defs, const char *key)
 static int parse_int_array(const char *where, const char *key, const cJSON *v, int lo, int hi,
                            int **out, int *n, char *err, size_t errlen) {
     if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
-        snprintf(err, errlen, "%s.%s: expected a non-empty array of integers in [%d, %d], found %s",
+        snprintf(err, errlen, "%s: %s: expected a non-empty array of integers in [%d, %d], found %s",
                  where, key, lo, hi, sv_type_name(v));
         return 1;
     }
@@ -220,7 +220,7 @@ static int parse_int_array(const char *where, const char *key, const cJSON *v, i
             char found[64];
             if (cJSON_IsNumber(e)) snprintf(found, sizeof found, "%g", e->valuedouble);
             else snprintf(found, sizeof found, "%s", sv_type_name(e));
-            snprintf(err, errlen, "%s.%s[%d]: expected an integer in [%d, %d], found %s", where,
+            snprintf(err, errlen, "%s: %s[%d]: expected an integer in [%d, %d], found %s", where,
                      key, *n, lo, hi, found);
             free(*out); *out = NULL;
             return 1;
@@ -372,7 +372,7 @@ static int resolve_task(const char *file, int idx, const char *suite_name, const
                      "defaults), found nothing", where);
             return 1;
         }
-        if (parse_int_array(where, " lengths", v, SUITE_MIN_LENGTH, SUITE_MAX_LENGTH,
+        if (parse_int_array(where, "lengths", v, SUITE_MIN_LENGTH, SUITE_MAX_LENGTH,
                             &t->lengths, &t->n_lengths, err, errlen))
             return 1;
         v = cJSON_GetObjectItemCaseSensitive(jt, "depths");
