@@ -307,6 +307,25 @@ static void gen_random(srng *r, const char *type, char *buf, size_t n) {
     }
 }
 
+/* add_reference: meta.reference = the answers as a model should continue after the
+ * generation prefix: sep-joined, with RULER's list wording when `oxford` ("a, b, and c."). */
+static void add_reference(cJSON *meta, const cJSON *answers, const char *lead, const char *sep,
+                          int oxford, const char *tail) {
+    sbuf b = {0};
+    sbuf_puts(&b, lead);
+    int n = cJSON_GetArraySize(answers), i = 0;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, answers) {
+        if (i) sbuf_puts(&b, sep);
+        if (oxford && n > 1 && i == n - 1) sbuf_puts(&b, "and ");
+        sbuf_puts(&b, a->valuestring);
+        i++;
+    }
+    sbuf_puts(&b, tail);
+    cJSON_AddStringToObject(meta, "reference", b.s);
+    sbuf_free(&b);
+}
+
 /* ---- NIAH ------------------------------------------------------------------------------- */
 
 static const char *const HAYSTACKS[] = {"noise", "essay", "needle", NULL};
@@ -695,6 +714,7 @@ static int niah_make(const suite *s, const suite_task *t, int index, uint64_t se
         cJSON *qa = cJSON_AddArrayToObject(out->meta, "queries");
         for (int a = 0; a < nq; a++) cJSON_AddItemToArray(qa, cJSON_CreateString(keys[qi[a]]));
         cJSON_AddNumberToObject(out->meta, "num_needles", j.n_needles);
+        add_reference(out->meta, out->target, " ", ", ", 1, ".");
     }
     free(fr.prompt); free(fr.ids);
     for (int a = 0; a < j.n_needles; a++) free(j.needles[a]);
@@ -919,7 +939,10 @@ static int vt_make(const suite *s, const suite_task *t, int index, uint64_t seed
             /* "needles" = the chain statements of the queried chain */
             rc = finish_length_sample(ctx, c, out, &fr, length, fr.n, j.gen_prefix,
                                       j.chains_all, hops + 1, err, errlen);
-            if (!rc) cJSON_AddStringToObject(out->meta, "value", j.value);
+            if (!rc) {
+                cJSON_AddStringToObject(out->meta, "value", j.value);
+                add_reference(out->meta, out->target, "", " ", 0, "");
+            }
         }
         free(fr.prompt); free(fr.ids);
     }
@@ -1067,6 +1090,10 @@ static int cwe_make(const suite *s, const suite_task *t, int index, uint64_t see
         for (int a = 0; a < j.n_answer; a++) cJSON_AddItemToArray(out->target, cJSON_CreateString(j.answer[a]));
         rc = finish_length_sample(ctx, c, out, &fr, length, fr.n < j.num_cw ? j.num_cw : fr.n,
                                   CWE_ANSWER, NULL, 0, err, errlen);
+        sbuf ref = {0};
+        for (int a = 0; a < j.n_answer; a++) sbuf_printf(&ref, " %d. %s", a + 1, j.answer[a]);
+        if (!rc) cJSON_AddStringToObject(out->meta, "reference", ref.s ? ref.s : "");
+        sbuf_free(&ref);
     }
     pthread_mutex_unlock(&tc->mu);
     free(fr.prompt); free(fr.ids);
@@ -1196,6 +1223,7 @@ static int fwe_make(const suite *s, const suite_task *t, int index, uint64_t see
             cJSON_AddItemToArray(out->target, cJSON_CreateString(j.vocab[a]));
         rc = finish_length_sample(ctx, c, out, &fr, length, fwe_words(&j, fr.n), FWE_ANSWER,
                                   NULL, 0, err, errlen);
+        if (!rc) add_reference(out->meta, out->target, " ", " ", 0, "");
     }
     pthread_mutex_unlock(&tc->mu);
     free(fr.prompt); free(fr.ids); free(j.vocab);
