@@ -265,6 +265,9 @@ static int fit_run(const suite_ctx *ctx, lc_fit *f, long budget, const char *wha
             return 1;
         }
         r->iterations++;
+        if (getenv("V4EVAL_FIT_DEBUG"))
+            fprintf(stderr, "fit %s: n=%ld est=%ld tokens=%ld budget=%ld lo=%ld hi=%ld\n", what, n,
+                    f->est(f->u, n), tn, budget, lo, hi);
         if (tn <= budget) {
             lo = n; t_lo = tn;
             free(r->prompt); free(r->ids);
@@ -678,7 +681,8 @@ static int niah_make(const suite *s, const suite_task *t, int index, uint64_t se
             j.c->noise_tok = count_text(ctx, "\n" HS_NOISE, strlen("\n" HS_NOISE), err, errlen);
             if (j.c->noise_tok < 0) rc = 1;
         }
-        if (!rc) { nmax = budget / (j.c->noise_tok > 0 ? j.c->noise_tok : 1) + 1; f.unit_min = j.c->noise_tok; }
+        /* in context a line may take fewer tokens than alone: bound by the budget itself */
+        if (!rc) { nmax = budget + 1; f.unit_min = j.c->noise_tok > 0 ? j.c->noise_tok : 1; }
     } else if (strcmp(j.haystack, "needle") == 0) {
         /* distractor lines are all alike: size the pool from the first 64 */
         long mn = 1 << 30;
@@ -705,7 +709,25 @@ static int niah_make(const suite *s, const suite_task *t, int index, uint64_t se
     snprintf(what, sizeof what, "task %s length %d", t->name, length);
     lc_fit_result fr;
     memset(&fr, 0, sizeof fr);
-    if (!rc) rc = fit_run(ctx, &f, budget, what, &fr, err, errlen);
+    /* the unit pools (needle lines, essay sentences) are sized from per-unit counts; in
+     * context units can tokenize shorter, so a fit that used the whole pool with room left
+     * is repeated with a larger pool */
+    for (int grow = 0; !rc; grow++) {
+        rc = fit_run(ctx, &f, budget, what, &fr, err, errlen);
+        if (rc || grow == 4 || fr.n < f.n_max || budget - fr.n_ids < f.unit_min ||
+            strcmp(j.haystack, "noise") == 0)
+            break;
+        long more = f.n_max + f.n_max / 2 + 64;
+        if (strcmp(j.haystack, "needle") == 0) {
+            if (niah_lines_ensure(&j, more)) { rc = 1; snprintf(err, errlen, "%s", j.err); break; }
+            f.n_max = j.n_lines;
+        } else {
+            if (essay_units_ensure(j.c, s, ctx, more, err, errlen)) { rc = 1; break; }
+            f.n_max = j.c->n_units;
+        }
+        free(fr.prompt); free(fr.ids);
+        memset(&fr, 0, sizeof fr);
+    }
     if (!rc) rc = finish_length_sample(ctx, j.c, out, &fr, length, fr.n, j.gen_prefix, j.needles,
                                        j.n_needles, err, errlen);
     pthread_mutex_unlock(&tc->mu);
@@ -927,7 +949,7 @@ static int vt_make(const suite *s, const suite_task *t, int index, uint64_t seed
     vt_setup(&j, &r, 0, &vars);
     if (!rc) {
         long budget = length - t->max_new_tokens;
-        lc_fit f = {&j, vt_est, vt_build, budget / (c->vt_noise_tok > 0 ? c->vt_noise_tok : 1) + 1,
+        lc_fit f = {&j, vt_est, vt_build, budget + 1,
                     c->vt_noise_tok > 0 ? c->vt_noise_tok : 1};
         char what[256];
         snprintf(what, sizeof what, "task %s length %d", t->name, length);
