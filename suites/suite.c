@@ -831,6 +831,20 @@ int suite_task_count(const suite_task *t) {
     return n;
 }
 
+int suite_check_window(const suite *s, int max_context, char *err, size_t errlen) {
+    if (!s || max_context <= 0) return 0;
+    for (int i = 0; i < s->n_tasks; i++)
+        for (int k = 0; k < s->tasks[i].n_lengths; k++)
+            if (s->tasks[i].lengths[k] > max_context) {
+                snprintf(err, errlen, "task %s: length %d exceeds the model's window of %d tokens "
+                         "(max_position_embeddings); refusing to truncate — choose --lengths up "
+                         "to %d", s->tasks[i].name, s->tasks[i].lengths[k], max_context,
+                         max_context);
+                return 1;
+            }
+    return 0;
+}
+
 void suite_task_cell(const suite_task *t, int index, int *li, int *di, int *si) {
     int per = t->n_samples;
     if (t->limit > 0 && t->limit < per) per = t->limit;

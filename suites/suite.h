@@ -144,8 +144,16 @@ typedef struct {
     int train;             /* added: 1 = draw from the train seed space (training data) */
 } suite_ctx;
 
-/* suite_task_count: number of samples the task will produce. */
+/* suite_task_count: number of samples the task will produce. Length tasks: lengths × depths
+ * × samples, where --limit caps the samples per (length, depth) cell; other tasks: samples
+ * (0 = the whole dataset for loaders) capped by --limit. Sample `index` orders length tasks
+ * length-major, then depth, then sample number. */
 int suite_task_count(const suite_task *t);
+
+/* suite_check_window (added): non-zero with one error line when a length task of s asks for a
+ * length above max_context (the model's window), so a run can refuse before it starts;
+ * 0 when everything fits or max_context <= 0 (unknown). */
+int suite_check_window(const suite *s, int max_context, char *err, size_t errlen);
 /* suite_task_sample: materialise sample `index` (0 <= index < count) of task t. Deterministic.
  * Non-zero with err for a bad dataset line (file:line) or a length beyond max_context. */
 int suite_task_sample(const suite *s, const suite_task *t, int index, const suite_ctx *ctx,

@@ -228,6 +228,10 @@ static void test_refusals(void) {
     CU_ASSERT_NOT_EQUAL(make(s, 0, 0, 0, 1024, &x, err), 0);
     CU_ASSERT(strstr(err, "exceeds the model's window of 1024") != NULL);
     printf("\n  refusal: %s\n", err);
+    CU_ASSERT_NOT_EQUAL(suite_check_window(s, 1024, err, sizeof err), 0);
+    CU_ASSERT(strstr(err, "length 2048 exceeds the model's window of 1024") != NULL);
+    CU_ASSERT_EQUAL(suite_check_window(s, 4096, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(suite_check_window(s, 0, err, sizeof err), 0);
     suite_free(s);
     int S[] = {160};
     s = load("niah_single_2", S, 1, 0);
