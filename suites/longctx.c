@@ -1139,9 +1139,27 @@ typedef struct {
     long per_word_tok;
 } fwe_job;
 
+/* zipf_count: floor(n · k^−α / ζ(α)) — RULER's count of the rank-k word. For integer α the
+ * power is formed by exact multiplications so every libm gives the same counts. */
+static long zipf_count(const fwe_job *j, long n, int k) {
+    double p;
+    if (j->alpha == floor(j->alpha) && j->alpha <= 8) {
+        p = 1.0;
+        for (int a = 0; a < (int)j->alpha; a++) p *= (double)k;
+        p = 1.0 / p;
+    } else {
+        p = pow(k, -j->alpha);
+    }
+    return (long)floor((double)n * p / j->zeta);
+}
+
 static long fwe_words(const fwe_job *j, long n) {
     long total = 0;
-    for (int k = 1; k <= j->vocab_size; k++) total += (long)floor((double)n * pow(k, -j->alpha) / j->zeta);
+    for (int k = 1; k <= j->vocab_size; k++) {
+        long c = zipf_count(j, n, k);
+        if (c == 0) break; /* counts are non-increasing in k */
+        total += c;
+    }
     return total;
 }
 
@@ -1156,7 +1174,8 @@ static int fwe_build(void *u, long n, char **prompt, char *err, size_t errlen) {
     int *w = malloc(sizeof(int) * (size_t)(total ? total : 1));
     long e = 0;
     for (int k = 1; k <= j->vocab_size; k++) {
-        long cnt = (long)floor((double)n * pow(k, -j->alpha) / j->zeta);
+        long cnt = zipf_count(j, n, k);
+        if (cnt == 0) break;
         for (long a = 0; a < cnt; a++) w[e++] = k - 1;
     }
     srng r;

@@ -54,6 +54,10 @@ static int run_python(cJSON *programs) {
 }
 
 static void test_synth_canonical(void) {
+    if (access("/usr/bin/python3", X_OK) != 0) {
+        test_skip("/usr/bin/python3 not available: canonical solutions not executed");
+        return;
+    }
     suite *s = load_code("code_synth", NULL, NULL);
     CU_ASSERT_FATAL(s != NULL);
     suite_ctx ctx = {0};
