@@ -31,6 +31,8 @@
  *   "gsm8k"       target: {"answer": "18", "mode": "strict"|"flexible"}. strict = the
  *                 "#### N" extraction, flexible = the last number (lm-eval's two filters);
  *                 mode says which is the primary score (report the other in details).
+ *                 Math targets also carry "filter" (= mode) and "compare" ("numeric" for
+ *                 generated problems, "exact" for GSM8K), the scorers' names for the same.
  *   "math_number" target: {"answer": "929", "mode": "flexible"}: last number in the output
  *                 (or "#### N" when present), numeric equality (ints, decimals, fractions).
  *   "math_boxed"  target: {"answer": "\frac{5}{6}", "mode": "strict"}: last \boxed{} of the
