@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cjson/cJSON.h>
 #include "engine/v4.h"
 
@@ -160,6 +161,15 @@ int suite_check_window(const suite *s, int max_context, char *err, size_t errlen
  * Non-zero with err for a bad dataset line (file:line) or a length beyond max_context. */
 int suite_task_sample(const suite *s, const suite_task *t, int index, const suite_ctx *ctx,
                       eval_sample *out, char *err, size_t errlen);
+
+/* suite_export_jsonl (added): writes every sample of every task of s as one JSON line —
+ * {"id", "suite", "task", "length", "depth", "scorer", "max_new_tokens", "prompt",
+ *  "prompt_tokens", "reference", "target", "seed", "train"} — for building training data
+ * (ctx->train = 1 draws from the train seed space) or inspecting a suite. A sample that fails
+ * is written as {"id", "task", "error"} and counted in *n_errors; returns non-zero only when
+ * the output cannot be written. */
+int suite_export_jsonl(const suite *s, const suite_ctx *ctx, FILE *out, int *n_written,
+                       int *n_errors, char *err, size_t errlen);
 
 /* Seed spaces: eval seeds have the top bit clear, train seeds have it set. */
 #define SUITE_TRAIN_SEED_BIT (1ULL << 63)

@@ -163,7 +163,58 @@ static void test_errors(void) {
     printf("\n");
 }
 
+static char *export(int train, int *lines) {
+    suite_overrides ov = {0};
+    ov.limit = 5;
+    ov.data_path = "tests/fixtures/suites/none/";
+    suite *s = NULL;
+    char err[V4_ERRLEN];
+    if (suite_load("math", &ov, &s, err, sizeof err)) return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    suite_ctx ctx = {NULL, 0, NULL, train};
+    int w = 0, e = 0;
+    CU_ASSERT_EQUAL(suite_export_jsonl(s, &ctx, f, &w, &e, err, sizeof err), 0);
+    fclose(f);
+    CU_ASSERT_EQUAL(e, 0);
+    *lines = w;
+    suite_free(s);
+    return buf;
+}
+
+static void test_export(void) {
+    int n1 = 0, n2 = 0, n3 = 0;
+    char *a = export(0, &n1), *b = export(0, &n2), *t = export(1, &n3);
+    CU_ASSERT_FATAL(a && b && t);
+    CU_ASSERT_EQUAL(n1, 10); /* arith + wordprob, 5 each; the loaders have no data here */
+    CU_ASSERT_STRING_EQUAL(a, b); /* byte-identical */
+    char *sa = NULL, *st = NULL;
+    char *la = strtok_r(a, "\n", &sa), *lt = strtok_r(t, "\n", &st);
+    int k = 0;
+    while (la && lt) {
+        cJSON *ja = cJSON_Parse(la), *jt = cJSON_Parse(lt);
+        CU_ASSERT_FATAL(ja && jt);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(ja, "id")->valuestring,
+                               cJSON_GetObjectItem(jt, "id")->valuestring);
+        CU_ASSERT(strcmp(cJSON_GetObjectItem(ja, "prompt")->valuestring,
+                         cJSON_GetObjectItem(jt, "prompt")->valuestring) != 0);
+        unsigned long long se = strtoull(cJSON_GetObjectItem(ja, "seed")->valuestring, NULL, 10);
+        unsigned long long stn = strtoull(cJSON_GetObjectItem(jt, "seed")->valuestring, NULL, 10);
+        CU_ASSERT(se < (1ULL << 63) && stn >= (1ULL << 63));
+        CU_ASSERT(cJSON_IsFalse(cJSON_GetObjectItem(ja, "train")));
+        CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(jt, "train")));
+        CU_ASSERT(cJSON_IsString(cJSON_GetObjectItem(jt, "reference")));
+        cJSON_Delete(ja); cJSON_Delete(jt);
+        la = strtok_r(NULL, "\n", &sa); lt = strtok_r(NULL, "\n", &st);
+        k++;
+    }
+    CU_ASSERT_EQUAL(k, 10);
+    free(a); free(b); free(t);
+}
+
 static const test_case TESTS[] = {
+    {"export", test_export},
     {"sha256_vectors", test_sha256_vectors},
     {"rng", test_rng},
     {"shipped_suites", test_shipped_suites},
