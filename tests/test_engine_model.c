@@ -381,6 +381,18 @@ static void test_profile(void) {
            (long long)v4_session_state_bytes(s));
     CU_ASSERT_EQUAL(p.tokens, 150);
     CU_ASSERT(p.flops > 0 && p.weight_bytes > 0 && p.kv_bytes > 0 && p.seconds > 0);
+    /* the same tokens decoded one by one do the same arithmetic and read the same state, but
+     * touch every weight once per token instead of once per chunk */
+    v4_session *d = v4_session_new(f.m, 200, err, sizeof err);
+    for (int t = 0; t < 150; t++) CU_ASSERT_EQUAL(v4_decode(d, f.tok[t], NULL, err, sizeof err), 0);
+    v4_profile q;
+    v4_session_profile(d, &q);
+    printf("    decode:  %lld tokens, %.3g flops, %.3g weight bytes, %.3g kv bytes\n",
+           (long long)q.tokens, q.flops, q.weight_bytes, q.kv_bytes);
+    CU_ASSERT(fabs(q.flops - p.flops) <= 1e-9 * p.flops);   /* no logits requested in either */
+    CU_ASSERT(fabs(q.kv_bytes - p.kv_bytes) <= 1e-9 * p.kv_bytes);
+    CU_ASSERT(q.weight_bytes > 10 * p.weight_bytes);
+    v4_session_free(d);
     v4_session_profile_reset(s);
     v4_session_profile(s, &p);
     CU_ASSERT(p.flops == 0 && p.tokens == 0);
