@@ -149,10 +149,17 @@ static double fmt_rows_bytes(const v4_weight *w, int nr) {
 /* ------------------------------------------------------------------------------------------ */
 
 /* E4M3 lookup table, filled once (constant after that). */
+/* Lookup tables, filled once before main (constant after that): E4M3 code -> f32, and a packed
+ * FP4 byte -> its two E2M1 values {low nibble (even column), high nibble (odd column)}. */
 static float E4M3_LUT[256];
+static float E2M1_PAIR_LUT[256][2];
 static void fmt_init_lut(void) __attribute__((constructor));
 static void fmt_init_lut(void) {
-    for (int i = 0; i < 256; i++) E4M3_LUT[i] = fmt_e4m3_to_f32((uint8_t)i);
+    for (int i = 0; i < 256; i++) {
+        E4M3_LUT[i] = fmt_e4m3_to_f32((uint8_t)i);
+        E2M1_PAIR_LUT[i][0] = fmt_e2m1_to_f32((uint8_t)(i & 0xf));
+        E2M1_PAIR_LUT[i][1] = fmt_e2m1_to_f32((uint8_t)(i >> 4));
+    }
 }
 
 void fmt_dequant_row(const v4_weight *w, int r, float *out) {
@@ -164,6 +171,17 @@ void fmt_dequant_row(const v4_weight *w, int r, float *out) {
         break;
     case FMT_BF16: {
         const uint8_t *p = base + (size_t)r * cols * 2;
+        if (((uintptr_t)p & 1u) == 0) {           /* the loader keeps data element-aligned */
+            const uint16_t *h = (const uint16_t *)(const void *)p;
+#pragma omp simd
+            for (int c = 0; c < cols; c++) {
+                uint32_t u = (uint32_t)h[c] << 16;
+                float f;
+                memcpy(&f, &u, 4);
+                out[c] = f;
+            }
+            break;
+        }
         for (int c = 0; c < cols; c++) {
             uint16_t v;
             memcpy(&v, p + 2 * (size_t)c, 2);
@@ -200,9 +218,9 @@ void fmt_dequant_row(const v4_weight *w, int r, float *out) {
             float s = fmt_e8m0_to_f32(srow[b]);
             int c1 = c0 + bc < cols ? c0 + bc : cols;
             for (int c = c0; c < c1; c += 2) {
-                uint8_t byte = p[c / 2];
-                out[c] = fmt_e2m1_to_f32(byte & 0xf) * s;       /* low nibble: even column */
-                if (c + 1 < c1) out[c + 1] = fmt_e2m1_to_f32(byte >> 4) * s; /* high: odd */
+                const float *pair = E2M1_PAIR_LUT[p[c / 2]];
+                out[c] = pair[0] * s;                            /* low nibble: even column */
+                if (c + 1 < c1) out[c + 1] = pair[1] * s;        /* high nibble: odd column */
             }
         }
         break;
