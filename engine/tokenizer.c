@@ -361,8 +361,8 @@ static int load_vocab(load_ctx *cx, v4_tokenizer *t, const cJSON *vocab, const c
     size_t nv = 0, key_bytes = 0;
     long max_id = -1;
     for (const cJSON *e = vocab->child; e; e = e->next) {
-        if (!cJSON_IsNumber(e) || !tj_is_int_literal(e) || e->valuedouble < 0 || e->valuedouble > 2e9) {
-            LERR(cx, "model.vocab[\"%.80s\"]: expected an integer id in [0, 2e9], found %s", e->string,
+        if (!cJSON_IsNumber(e) || !tj_is_int_literal(e) || e->valuedouble < 0 || e->valuedouble > 16777215) {
+            LERR(cx, "model.vocab[\"%.80s\"]: expected an integer id in [0, 16777215], found %s", e->string,
                  cJSON_IsNumber(e) ? "another number" : json_type_name(e));
             return 0;
         }
@@ -376,8 +376,8 @@ static int load_vocab(load_ctx *cx, v4_tokenizer *t, const cJSON *vocab, const c
         for (const cJSON *a = added->child; a; a = a->next, ai++) {
             const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
             const cJSON *content = cJSON_GetObjectItemCaseSensitive(a, "content");
-            if (!cJSON_IsNumber(id) || !tj_is_int_literal(id) || id->valuedouble < 0 || id->valuedouble > 2e9) {
-                LERR(cx, "added_tokens[%d].id: expected an integer id in [0, 2e9], found %s", ai,
+            if (!cJSON_IsNumber(id) || !tj_is_int_literal(id) || id->valuedouble < 0 || id->valuedouble > 16777215) {
+                LERR(cx, "added_tokens[%d].id: expected an integer id in [0, 16777215], found %s", ai,
                      cJSON_IsNumber(id) ? "another number" : json_type_name(id));
                 return 0;
             }
@@ -455,19 +455,19 @@ static int load_vocab(load_ctx *cx, v4_tokenizer *t, const cJSON *vocab, const c
     return 1;
 }
 
-/* Sort added tokens by first byte, then longest first, so the first hit is the longest. */
-static const char *g_sort_blob;
-static int added_cmp(const void *pa, const void *pb) {
+/* Sort added tokens by first byte, then longest first, so the first hit is the longest
+ * (qsort_r keeps loading thread-safe). */
+static int added_cmp(const void *pa, const void *pb, void *blob) {
     const tok_added *a = pa, *b = pb;
-    unsigned char ca = (unsigned char)g_sort_blob[a->off], cb = (unsigned char)g_sort_blob[b->off];
+    const char *bl = blob;
+    unsigned char ca = (unsigned char)bl[a->off], cb = (unsigned char)bl[b->off];
     if (ca != cb) return ca < cb ? -1 : 1;
     if (a->len != b->len) return a->len > b->len ? -1 : 1;
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
 static int index_added(load_ctx *cx, v4_tokenizer *t) {
-    g_sort_blob = t->added_blob;
-    qsort(t->added, (size_t)t->n_added, sizeof *t->added, added_cmp);
+    qsort_r(t->added, (size_t)t->n_added, sizeof *t->added, added_cmp, t->added_blob);
     for (int c = 0, i = 0; c <= 256; c++) {
         while (i < t->n_added && (unsigned char)t->added_blob[t->added[i].off] < c) i++;
         t->added_first[c] = i;
@@ -585,8 +585,14 @@ int tokenizer_load_json(const char *json, size_t len, const char *name, v4_token
     size_t eoff = 0;
     cJSON *root = tj_parse(json, len, &eoff);
     if (!root) {
-        if (eoff >= len) LERR(&cx, "invalid JSON: unexpected end of input at byte %zu (truncated file?)", eoff);
-        else LERR(&cx, "invalid JSON at byte %zu of %zu", eoff, len);
+        char path[160];
+        if (tj_path_at(json, len, path, sizeof path) || eoff >= len)
+            LERR(&cx, "invalid JSON: unexpected end of input at byte %zu in %s (truncated file?)", len, path);
+        else {
+            tj_path_at(json, eoff, path, sizeof path);
+            LERR(&cx, "invalid JSON at byte %zu of %zu in %s%s", eoff, len, path,
+                 tj_is_nul_escape(json, len, eoff) ? " (a \\u0000 escape in a string is not supported)" : "");
+        }
         return 2;
     }
     v4_tokenizer *t = calloc(1, sizeof *t);
