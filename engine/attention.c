@@ -136,6 +136,7 @@ static int idx_select(v4_session *s, const layer_state *x, int i, int N) {
         w->isc[e] = (float)acc;
     }
     s->kv_bytes += (double)N * cI * 4;
+    s->ctr.flops += 2.0 * N * HI * cI;          /* index scores (multiply-adds × 2) */
     return topk_select(w->isc, N, c->index_topk, w->isel);
 }
 
@@ -224,6 +225,7 @@ int attn_decode(v4_session *s, int l, const float *a, int p, float *out) {
             w->keys[nk++] = x->ring + (size_t)slot * d;
     nk = add_compressed(s, L, x, 0, p, w->keys, nk);
     s->kv_bytes += (double)nk * d * 4;
+    s->ctr.flops += 4.0 * c->n_heads * nk * d;  /* QK and PV products */
     attn_core(c, L->rope, w->q, w->keys, nk, L->attn_sink, p, w->sc, w->o,
               (size_t)c->n_heads / c->o_groups * d);
     attn_output(s, L, 1, out);                                   /* 6. grouped output */
@@ -269,6 +271,7 @@ int attn_prefill(v4_session *s, int l, const float *a, int n, int p0, float *out
         }
         nk = add_compressed(s, L, x, i, p, w->keys, nk);
         s->kv_bytes += (double)nk * d * 4;
+        s->ctr.flops += 4.0 * H * nk * d;       /* QK and PV products */
         attn_core(c, L->rope, w->q + (size_t)i * H * d, w->keys, nk, L->attn_sink, p, w->sc,
                   w->o + (size_t)i * (H / c->o_groups) * d, gstride);
     }

@@ -274,6 +274,15 @@ static int model_load_v4(v4_model *m, const char *dir, char *err, size_t errlen)
             c->n_activated_experts, c->hc_mult);
         return -1;
     }
+    int has_csa = 0;
+    for (int l = 0; l < c->n_compress_ratios; l++) has_csa |= c->compress_ratios[l] == 4;
+    if (has_csa && (c->index_head_dim <= 0 || (c->index_head_dim & (c->index_head_dim - 1)) ||
+                    c->index_head_dim < c->rope_dim || c->index_head_dim > c->head_dim)) {
+        ERR("%s/config.json: index_head_dim: expected a power of two in [qk_rope_head_dim %d, "
+            "head_dim %d] (Hadamard rotation of the indexer), found %d", dir, c->rope_dim,
+            c->head_dim, c->index_head_dim);
+        return -1;
+    }
     /* the whole checkpoint against the layout table first (names, dtypes, shapes, scales,
      * tid2eid range, no stray tensors), then bind what the forward pass reads */
     if (layout_validate(c, m->st, err, errlen)) return -1;

@@ -1,6 +1,7 @@
 /*
  * moe.c — router and experts (see moe.h). Numerics: router logits in fp32, score
- * s = sqrt(softplus(u)) (softplus(u) = u for u > 20), top-k by s + bias through topk_select
+ * s = sqrt(softplus(u)) (softplus(u) = u for u > 20; the config's softmax/sigmoid scoring is
+ * supported as in the official Gate, V4 uses sqrtsoftplus), top-k by s + bias through topk_select
  * then ordered by descending key (ties: lower expert id first); SwiGLU: g = min(w1·a, L),
  * v = clamp(w3·a, −L, L), h = silu(g)·v, routed h scaled by its weight before w2.
  */
@@ -16,7 +17,17 @@ void moe_route(const v4_config *c, const v4_layer *L, float *u, int tok, int *se
     int E = c->n_routed_experts, k = c->n_activated_experts;
     float key[1024];
     int idx[1024];
-    for (int e = 0; e < E; e++) u[e] = sqrtf(softplusf_(u[e]));
+    if (c->score_func == SCORE_SOFTMAX) {
+        float mx = u[0];
+        double z = 0;
+        for (int e = 1; e < E; e++) if (u[e] > mx) mx = u[e];
+        for (int e = 0; e < E; e++) { u[e] = expf(u[e] - mx); z += u[e]; }
+        for (int e = 0; e < E; e++) u[e] = (float)(u[e] / z);
+    } else if (c->score_func == SCORE_SIGMOID) {
+        for (int e = 0; e < E; e++) u[e] = 1.0f / (1.0f + expf(-u[e]));
+    } else {
+        for (int e = 0; e < E; e++) u[e] = sqrtf(softplusf_(u[e]));
+    }
     if (L->hash) {
         for (int j = 0; j < k; j++) sel[j] = model_tid2eid(L, tok, j);
     } else {
@@ -27,7 +38,10 @@ void moe_route(const v4_config *c, const v4_layer *L, float *u, int tok, int *se
     double sum = 0;
     for (int j = 0; j < k; j++) { wt[j] = u[sel[j]]; sum += wt[j]; }
     for (int j = 0; j < k; j++) {
-        if (c->norm_topk_prob && sum > 0) wt[j] = (float)(wt[j] / sum);
+        /* softmax scores are already a distribution: the reference renormalises only the
+         * others */
+        if (c->score_func != SCORE_SOFTMAX && c->norm_topk_prob && sum > 0)
+            wt[j] = (float)(wt[j] / sum);
         wt[j] *= (float)c->route_scale;
     }
 }

@@ -12,6 +12,9 @@
  * child exits, and removes the temp dir. Every isolation layer that could not be applied is
  * recorded in the result (never silently dropped).
  *
+ * The temp dir is made under $TMPDIR (default /tmp); as root, TMPDIR must be traversable by
+ * nobody.
+ *
  * Status: pass (exit 0), fail (non-zero exit, uncaught exception, syntax error, MemoryError),
  * timeout (wall clock or CPU limit), error (the sandbox itself could not run the program).
  */

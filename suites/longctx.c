@@ -265,6 +265,9 @@ static int fit_run(const suite_ctx *ctx, lc_fit *f, long budget, const char *wha
             return 1;
         }
         r->iterations++;
+        if (getenv("V4EVAL_FIT_DEBUG"))
+            fprintf(stderr, "fit %s: n=%ld est=%ld tokens=%ld budget=%ld lo=%ld hi=%ld\n", what, n,
+                    f->est(f->u, n), tn, budget, lo, hi);
         if (tn <= budget) {
             lo = n; t_lo = tn;
             free(r->prompt); free(r->ids);
@@ -305,6 +308,25 @@ static void gen_random(srng *r, const char *type, char *buf, size_t n) {
         snprintf(buf, n, "%s-%s", hs_adj((int)srng_below(r, (uint64_t)hs_n_adjs())),
                  hs_noun((int)srng_below(r, (uint64_t)hs_n_nouns())));
     }
+}
+
+/* add_reference: meta.reference = the answers as a model should continue after the
+ * generation prefix: sep-joined, with RULER's list wording when `oxford` ("a, b, and c."). */
+static void add_reference(cJSON *meta, const cJSON *answers, const char *lead, const char *sep,
+                          int oxford, const char *tail) {
+    sbuf b = {0};
+    sbuf_puts(&b, lead);
+    int n = cJSON_GetArraySize(answers), i = 0;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, answers) {
+        if (i) sbuf_puts(&b, sep);
+        if (oxford && n > 1 && i == n - 1) sbuf_puts(&b, "and ");
+        sbuf_puts(&b, a->valuestring);
+        i++;
+    }
+    sbuf_puts(&b, tail);
+    cJSON_AddStringToObject(meta, "reference", b.s);
+    sbuf_free(&b);
 }
 
 /* ---- NIAH ------------------------------------------------------------------------------- */
@@ -659,7 +681,8 @@ static int niah_make(const suite *s, const suite_task *t, int index, uint64_t se
             j.c->noise_tok = count_text(ctx, "\n" HS_NOISE, strlen("\n" HS_NOISE), err, errlen);
             if (j.c->noise_tok < 0) rc = 1;
         }
-        if (!rc) { nmax = budget / (j.c->noise_tok > 0 ? j.c->noise_tok : 1) + 1; f.unit_min = j.c->noise_tok; }
+        /* in context a line may take fewer tokens than alone: bound by the budget itself */
+        if (!rc) { nmax = budget + 1; f.unit_min = j.c->noise_tok > 0 ? j.c->noise_tok : 1; }
     } else if (strcmp(j.haystack, "needle") == 0) {
         /* distractor lines are all alike: size the pool from the first 64 */
         long mn = 1 << 30;
@@ -686,7 +709,25 @@ static int niah_make(const suite *s, const suite_task *t, int index, uint64_t se
     snprintf(what, sizeof what, "task %s length %d", t->name, length);
     lc_fit_result fr;
     memset(&fr, 0, sizeof fr);
-    if (!rc) rc = fit_run(ctx, &f, budget, what, &fr, err, errlen);
+    /* the unit pools (needle lines, essay sentences) are sized from per-unit counts; in
+     * context units can tokenize shorter, so a fit that used the whole pool with room left
+     * is repeated with a larger pool */
+    for (int grow = 0; !rc; grow++) {
+        rc = fit_run(ctx, &f, budget, what, &fr, err, errlen);
+        if (rc || grow == 4 || fr.n < f.n_max || budget - fr.n_ids < f.unit_min ||
+            strcmp(j.haystack, "noise") == 0)
+            break;
+        long more = f.n_max + f.n_max / 2 + 64;
+        if (strcmp(j.haystack, "needle") == 0) {
+            if (niah_lines_ensure(&j, more)) { rc = 1; snprintf(err, errlen, "%s", j.err); break; }
+            f.n_max = j.n_lines;
+        } else {
+            if (essay_units_ensure(j.c, s, ctx, more, err, errlen)) { rc = 1; break; }
+            f.n_max = j.c->n_units;
+        }
+        free(fr.prompt); free(fr.ids);
+        memset(&fr, 0, sizeof fr);
+    }
     if (!rc) rc = finish_length_sample(ctx, j.c, out, &fr, length, fr.n, j.gen_prefix, j.needles,
                                        j.n_needles, err, errlen);
     pthread_mutex_unlock(&tc->mu);
@@ -695,6 +736,7 @@ static int niah_make(const suite *s, const suite_task *t, int index, uint64_t se
         cJSON *qa = cJSON_AddArrayToObject(out->meta, "queries");
         for (int a = 0; a < nq; a++) cJSON_AddItemToArray(qa, cJSON_CreateString(keys[qi[a]]));
         cJSON_AddNumberToObject(out->meta, "num_needles", j.n_needles);
+        add_reference(out->meta, out->target, " ", ", ", 1, ".");
     }
     free(fr.prompt); free(fr.ids);
     for (int a = 0; a < j.n_needles; a++) free(j.needles[a]);
@@ -907,7 +949,7 @@ static int vt_make(const suite *s, const suite_task *t, int index, uint64_t seed
     vt_setup(&j, &r, 0, &vars);
     if (!rc) {
         long budget = length - t->max_new_tokens;
-        lc_fit f = {&j, vt_est, vt_build, budget / (c->vt_noise_tok > 0 ? c->vt_noise_tok : 1) + 1,
+        lc_fit f = {&j, vt_est, vt_build, budget + 1,
                     c->vt_noise_tok > 0 ? c->vt_noise_tok : 1};
         char what[256];
         snprintf(what, sizeof what, "task %s length %d", t->name, length);
@@ -919,7 +961,10 @@ static int vt_make(const suite *s, const suite_task *t, int index, uint64_t seed
             /* "needles" = the chain statements of the queried chain */
             rc = finish_length_sample(ctx, c, out, &fr, length, fr.n, j.gen_prefix,
                                       j.chains_all, hops + 1, err, errlen);
-            if (!rc) cJSON_AddStringToObject(out->meta, "value", j.value);
+            if (!rc) {
+                cJSON_AddStringToObject(out->meta, "value", j.value);
+                add_reference(out->meta, out->target, "", " ", 0, "");
+            }
         }
         free(fr.prompt); free(fr.ids);
     }
@@ -1067,6 +1112,10 @@ static int cwe_make(const suite *s, const suite_task *t, int index, uint64_t see
         for (int a = 0; a < j.n_answer; a++) cJSON_AddItemToArray(out->target, cJSON_CreateString(j.answer[a]));
         rc = finish_length_sample(ctx, c, out, &fr, length, fr.n < j.num_cw ? j.num_cw : fr.n,
                                   CWE_ANSWER, NULL, 0, err, errlen);
+        sbuf ref = {0};
+        for (int a = 0; a < j.n_answer; a++) sbuf_printf(&ref, " %d. %s", a + 1, j.answer[a]);
+        if (!rc) cJSON_AddStringToObject(out->meta, "reference", ref.s ? ref.s : "");
+        sbuf_free(&ref);
     }
     pthread_mutex_unlock(&tc->mu);
     free(fr.prompt); free(fr.ids);
@@ -1090,9 +1139,27 @@ typedef struct {
     long per_word_tok;
 } fwe_job;
 
+/* zipf_count: floor(n · k^−α / ζ(α)) — RULER's count of the rank-k word. For integer α the
+ * power is formed by exact multiplications so every libm gives the same counts. */
+static long zipf_count(const fwe_job *j, long n, int k) {
+    double p;
+    if (j->alpha == floor(j->alpha) && j->alpha <= 8) {
+        p = 1.0;
+        for (int a = 0; a < (int)j->alpha; a++) p *= (double)k;
+        p = 1.0 / p;
+    } else {
+        p = pow(k, -j->alpha);
+    }
+    return (long)floor((double)n * p / j->zeta);
+}
+
 static long fwe_words(const fwe_job *j, long n) {
     long total = 0;
-    for (int k = 1; k <= j->vocab_size; k++) total += (long)floor((double)n * pow(k, -j->alpha) / j->zeta);
+    for (int k = 1; k <= j->vocab_size; k++) {
+        long c = zipf_count(j, n, k);
+        if (c == 0) break; /* counts are non-increasing in k */
+        total += c;
+    }
     return total;
 }
 
@@ -1107,7 +1174,8 @@ static int fwe_build(void *u, long n, char **prompt, char *err, size_t errlen) {
     int *w = malloc(sizeof(int) * (size_t)(total ? total : 1));
     long e = 0;
     for (int k = 1; k <= j->vocab_size; k++) {
-        long cnt = (long)floor((double)n * pow(k, -j->alpha) / j->zeta);
+        long cnt = zipf_count(j, n, k);
+        if (cnt == 0) break;
         for (long a = 0; a < cnt; a++) w[e++] = k - 1;
     }
     srng r;
@@ -1196,6 +1264,7 @@ static int fwe_make(const suite *s, const suite_task *t, int index, uint64_t see
             cJSON_AddItemToArray(out->target, cJSON_CreateString(j.vocab[a]));
         rc = finish_length_sample(ctx, c, out, &fr, length, fwe_words(&j, fr.n), FWE_ANSWER,
                                   NULL, 0, err, errlen);
+        if (!rc) add_reference(out->meta, out->target, " ", " ", 0, "");
     }
     pthread_mutex_unlock(&tc->mu);
     free(fr.prompt); free(fr.ids); free(j.vocab);

@@ -19,10 +19,15 @@
     "Solve the following math problem step by step. Write the final answer as a number on " \
     "the last line, in the form \"#### <answer>\".\n\n"
 
-static cJSON *math_target(const char *answer, const char *mode) {
+/* math_target: {"answer", "mode"} as agreed in suite.h, plus the same choice under the
+ * scorers' own names: "filter" (= mode) and "compare" ("numeric" for generated problems,
+ * "exact" for GSM8K as lm-eval compares strings). */
+static cJSON *math_target(const char *answer, const char *mode, const char *compare) {
     cJSON *t = cJSON_CreateObject();
     cJSON_AddStringToObject(t, "answer", answer);
     cJSON_AddStringToObject(t, "mode", mode);
+    cJSON_AddStringToObject(t, "filter", mode);
+    cJSON_AddStringToObject(t, "compare", compare);
     return t;
 }
 
@@ -109,7 +114,7 @@ static int arith_make(const suite *s, const suite_task *t, int index, uint64_t s
     sbuf user = {0};
     sbuf_printf(&user, "What is %s? Give the final answer as a number on the last line, in the "
                 "form \"#### <answer>\".", expr.s);
-    out->target = math_target(ans, "flexible");
+    out->target = math_target(ans, "flexible", "numeric");
     sbuf_printf(&work, "#### %s", ans);
     cJSON_AddStringToObject(out->meta, "reference", work.s);
     cJSON_AddStringToObject(out->meta, "expression", expr.s);
@@ -221,7 +226,7 @@ static int wordprob_make(const suite *s, const suite_task *t, int index, uint64_
     sbuf_puts(&user, MATH_INSTRUCT);
     sbuf_puts(&user, "Question: ");
     sbuf_puts(&user, q.s);
-    out->target = math_target(as, "flexible");
+    out->target = math_target(as, "flexible", "numeric");
     cJSON_AddStringToObject(out->meta, "reference", w.s);
     int rc = finish(t, user.s, ctx, out, err, errlen);
     sbuf_free(&q); sbuf_free(&w); sbuf_free(&user);
@@ -286,7 +291,7 @@ static int gsm8k_make(const suite *s, const suite_task *t, int index, uint64_t s
             if (*p != ',') sbuf_put(&ans, p, 1);
         while (ans.n && isspace((unsigned char)ans.s[ans.n - 1])) ans.s[--ans.n] = 0;
         const char *mode = sj_str(t->params, "mode") ? sj_str(t->params, "mode") : "strict";
-        out->target = math_target(ans.s ? ans.s : "", mode);
+        out->target = math_target(ans.s ? ans.s : "", mode, "exact");
         cJSON_AddStringToObject(out->meta, "reference", a);
         sbuf_free(&ans);
         sbuf user = {0};
@@ -357,7 +362,7 @@ static int math_make(const suite *s, const suite_task *t, int index, uint64_t se
                      "\\boxed{…}, found %s", c->data.path, c->data.lineno[index],
                      sol ? "a solution without \\boxed" : "neither");
         if (ans) {
-            out->target = math_target(ans, "strict");
+            out->target = math_target(ans, "strict", "exact");
             if (sol) cJSON_AddStringToObject(out->meta, "reference", sol);
             const char *lvl = sj_str(row, "level"), *subj = sj_str(row, "subject");
             if (!subj) subj = sj_str(row, "type");

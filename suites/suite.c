@@ -46,6 +46,8 @@ static const char *const SCORERS[] = {"ruler_all", "ruler_part", "gsm8k", "math_
 static const suite_kind *const KINDS[] = {
     &suite_kind_niah, &suite_kind_vt, &suite_kind_cwe, &suite_kind_fwe,
     &suite_kind_arith, &suite_kind_wordprob, &suite_kind_gsm8k, &suite_kind_math,
+    &suite_kind_toolcall, &suite_kind_bfcl,
+    &suite_kind_code_synth, &suite_kind_humaneval, &suite_kind_mbpp,
     NULL};
 
 const suite_kind *suite_kind_find(const char *name) {
@@ -205,7 +207,7 @@ static const cJSON *field(const cJSON *task, const cJSON *defs, const char *key)
 static int parse_int_array(const char *where, const char *key, const cJSON *v, int lo, int hi,
                            int **out, int *n, char *err, size_t errlen) {
     if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
-        snprintf(err, errlen, "%s.%s: expected a non-empty array of integers in [%d, %d], found %s",
+        snprintf(err, errlen, "%s: %s: expected a non-empty array of integers in [%d, %d], found %s",
                  where, key, lo, hi, sv_type_name(v));
         return 1;
     }
@@ -218,7 +220,7 @@ static int parse_int_array(const char *where, const char *key, const cJSON *v, i
             char found[64];
             if (cJSON_IsNumber(e)) snprintf(found, sizeof found, "%g", e->valuedouble);
             else snprintf(found, sizeof found, "%s", sv_type_name(e));
-            snprintf(err, errlen, "%s.%s[%d]: expected an integer in [%d, %d], found %s", where,
+            snprintf(err, errlen, "%s: %s[%d]: expected an integer in [%d, %d], found %s", where,
                      key, *n, lo, hi, found);
             free(*out); *out = NULL;
             return 1;
@@ -370,7 +372,7 @@ static int resolve_task(const char *file, int idx, const char *suite_name, const
                      "defaults), found nothing", where);
             return 1;
         }
-        if (parse_int_array(where, " lengths", v, SUITE_MIN_LENGTH, SUITE_MAX_LENGTH,
+        if (parse_int_array(where, "lengths", v, SUITE_MIN_LENGTH, SUITE_MAX_LENGTH,
                             &t->lengths, &t->n_lengths, err, errlen))
             return 1;
         v = cJSON_GetObjectItemCaseSensitive(jt, "depths");
@@ -495,9 +497,11 @@ static char *data_for(const suite_task *t, const suite_overrides *ov) {
     if (dir_exists(ov->data_path)) {
         const char *base = t->data_path ? strrchr(t->data_path, '/') : NULL;
         base = base ? base + 1 : t->data_path;
-        size_t n = strlen(ov->data_path) + (base ? strlen(base) : 0) + 2;
+        size_t dl = strlen(ov->data_path);
+        while (dl > 1 && ov->data_path[dl - 1] == '/') dl--;
+        size_t n = dl + (base ? strlen(base) : 0) + 2;
         char *p = malloc(n);
-        snprintf(p, n, "%s/%s", ov->data_path, base ? base : "");
+        snprintf(p, n, "%.*s/%s", (int)dl, ov->data_path, base ? base : "");
         return p;
     }
     return sdup(ov->data_path);
@@ -825,6 +829,20 @@ int suite_task_count(const suite_task *t) {
     }
     if (t->limit > 0 && t->limit < n) n = t->limit;
     return n;
+}
+
+int suite_check_window(const suite *s, int max_context, char *err, size_t errlen) {
+    if (!s || max_context <= 0) return 0;
+    for (int i = 0; i < s->n_tasks; i++)
+        for (int k = 0; k < s->tasks[i].n_lengths; k++)
+            if (s->tasks[i].lengths[k] > max_context) {
+                snprintf(err, errlen, "task %s: length %d exceeds the model's window of %d tokens "
+                         "(max_position_embeddings); refusing to truncate — choose --lengths up "
+                         "to %d", s->tasks[i].name, s->tasks[i].lengths[k], max_context,
+                         max_context);
+                return 1;
+            }
+    return 0;
 }
 
 void suite_task_cell(const suite_task *t, int index, int *li, int *di, int *si) {

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cjson/cJSON.h>
 #include "engine/v4.h"
 
@@ -31,6 +32,8 @@
  *   "gsm8k"       target: {"answer": "18", "mode": "strict"|"flexible"}. strict = the
  *                 "#### N" extraction, flexible = the last number (lm-eval's two filters);
  *                 mode says which is the primary score (report the other in details).
+ *                 Math targets also carry "filter" (= mode) and "compare" ("numeric" for
+ *                 generated problems, "exact" for GSM8K), the scorers' names for the same.
  *   "math_number" target: {"answer": "929", "mode": "flexible"}: last number in the output
  *                 (or "#### N" when present), numeric equality (ints, decimals, fractions).
  *   "math_boxed"  target: {"answer": "\frac{5}{6}", "mode": "strict"}: last \boxed{} of the
@@ -144,12 +147,29 @@ typedef struct {
     int train;             /* added: 1 = draw from the train seed space (training data) */
 } suite_ctx;
 
-/* suite_task_count: number of samples the task will produce. */
+/* suite_task_count: number of samples the task will produce. Length tasks: lengths × depths
+ * × samples, where --limit caps the samples per (length, depth) cell; other tasks: samples
+ * (0 = the whole dataset for loaders) capped by --limit. Sample `index` orders length tasks
+ * length-major, then depth, then sample number. */
 int suite_task_count(const suite_task *t);
+
+/* suite_check_window (added): non-zero with one error line when a length task of s asks for a
+ * length above max_context (the model's window), so a run can refuse before it starts;
+ * 0 when everything fits or max_context <= 0 (unknown). */
+int suite_check_window(const suite *s, int max_context, char *err, size_t errlen);
 /* suite_task_sample: materialise sample `index` (0 <= index < count) of task t. Deterministic.
  * Non-zero with err for a bad dataset line (file:line) or a length beyond max_context. */
 int suite_task_sample(const suite *s, const suite_task *t, int index, const suite_ctx *ctx,
                       eval_sample *out, char *err, size_t errlen);
+
+/* suite_export_jsonl (added): writes every sample of every task of s as one JSON line —
+ * {"id", "suite", "task", "length", "depth", "scorer", "max_new_tokens", "prompt",
+ *  "prompt_tokens", "reference", "target", "seed", "train"} — for building training data
+ * (ctx->train = 1 draws from the train seed space) or inspecting a suite. A sample that fails
+ * is written as {"id", "task", "error"} and counted in *n_errors; returns non-zero only when
+ * the output cannot be written. */
+int suite_export_jsonl(const suite *s, const suite_ctx *ctx, FILE *out, int *n_written,
+                       int *n_errors, char *err, size_t errlen);
 
 /* Seed spaces: eval seeds have the top bit clear, train seeds have it set. */
 #define SUITE_TRAIN_SEED_BIT (1ULL << 63)

@@ -351,11 +351,6 @@ long suite_count_tokens(const suite_ctx *ctx, const char *text, size_t len, int 
 
 /* ---- sample finishing ------------------------------------------------------------------------ */
 
-/* Until the text layer's chat encoder is merged, link it weakly so suites build and the raw
- * template works; a chat task then fails with a clear message. (Removed once it lands.) */
-#pragma weak v4_chat_encode
-#pragma weak v4_chat_opts_default
-
 int suite_build_prompt(const suite_task *t, const char *system, const char *user,
                        const cJSON *tools, const char *gen_prefix, char **prompt_out,
                        cJSON **messages_out, char *err, size_t errlen) {
@@ -373,12 +368,6 @@ int suite_build_prompt(const suite_task *t, const char *system, const char *user
 
     sbuf b = {0};
     if (strcmp(t->template_name, "chat") == 0) {
-        if (!v4_chat_encode || !v4_chat_opts_default) {
-            snprintf(err, errlen, "task %s: template \"chat\": this build has no chat encoder "
-                     "(v4_chat_encode); use template \"raw\"", t->name);
-            cJSON_Delete(msgs);
-            return 1;
-        }
         char *mj = cJSON_PrintUnformatted(msgs);
         char *tj = tools ? cJSON_PrintUnformatted(tools) : NULL;
         v4_chat_opts o = v4_chat_opts_default();

@@ -8,6 +8,7 @@
 #include "engine/attention.h"
 #include "engine/compressor.h"
 #include "engine/mhc.h"
+#include "engine/moe.h"
 #include "engine/rope.h"
 #include "tests/test_util.h"
 
@@ -217,7 +218,40 @@ static void test_sample(void) {
     CU_ASSERT_EQUAL(other, 0);
 }
 
+/* router: scores sqrt(softplus(u)); selection by score + bias; weights from the scores
+ * without bias, renormalised, × route_scale — checked against a plain computation */
+static void test_router(void) {
+    v4_config c;
+    memset(&c, 0, sizeof c);
+    c.n_routed_experts = 8;
+    c.n_activated_experts = 3;
+    c.route_scale = 1.5;
+    c.norm_topk_prob = 1;
+    c.score_func = SCORE_SQRTSOFTPLUS;
+    v4_layer L;
+    memset(&L, 0, sizeof L);
+    float bias[8] = {0, 0, 0, 0, 0, 0, 2.0f, 0};   /* expert 6 wins by its bias alone */
+    L.gate_bias = bias;
+    float u[8] = {3.0f, -1.0f, 2.5f, 0.1f, -4.0f, 1.0f, -3.0f, 2.9f}, u0[8];
+    memcpy(u0, u, sizeof u);
+    int sel[3];
+    float wt[3];
+    moe_route(&c, &L, u, 0, sel, wt);
+    double sc[8];
+    for (int e = 0; e < 8; e++) sc[e] = sqrt(log1p(exp((double)u0[e])));
+    /* by score + bias: 6 (2 + small), 0 (3.0), 7 (2.9) */
+    int want[3] = {6, 0, 7}, found = 0;
+    for (int j = 0; j < 3; j++)
+        for (int i = 0; i < 3; i++) if (sel[j] == want[i]) found++;
+    CU_ASSERT_EQUAL(found, 3);
+    double sum = sc[6] + sc[0] + sc[7];
+    for (int j = 0; j < 3; j++) CU_ASSERT(fabs(wt[j] - sc[sel[j]] / sum * 1.5) < 1e-6);
+    float tot = wt[0] + wt[1] + wt[2];
+    CU_ASSERT(fabs(tot - 1.5f) < 1e-5);
+}
+
 static const test_case TESTS[] = {
+    {"router_bias_selection_only", test_router},
     {"sinkhorn_doubly_stochastic", test_sinkhorn},
     {"rope_tables_yarn", test_rope_tables},
     {"compressor_stream_chunk_vs_direct", test_compressor},

@@ -10,6 +10,9 @@
 #include "engine/forward.h"
 #include "engine/safetensors.h"
 #include "engine/session.h"
+#include "engine/st_write.h"
+#include <sys/stat.h>
+#include <unistd.h>
 #include "tests/test_util.h"
 
 typedef struct {
@@ -381,6 +384,18 @@ static void test_profile(void) {
            (long long)v4_session_state_bytes(s));
     CU_ASSERT_EQUAL(p.tokens, 150);
     CU_ASSERT(p.flops > 0 && p.weight_bytes > 0 && p.kv_bytes > 0 && p.seconds > 0);
+    /* the same tokens decoded one by one do the same arithmetic and read the same state, but
+     * touch every weight once per token instead of once per chunk */
+    v4_session *d = v4_session_new(f.m, 200, err, sizeof err);
+    for (int t = 0; t < 150; t++) CU_ASSERT_EQUAL(v4_decode(d, f.tok[t], NULL, err, sizeof err), 0);
+    v4_profile q;
+    v4_session_profile(d, &q);
+    printf("    decode:  %lld tokens, %.3g flops, %.3g weight bytes, %.3g kv bytes\n",
+           (long long)q.tokens, q.flops, q.weight_bytes, q.kv_bytes);
+    CU_ASSERT(fabs(q.flops - p.flops) <= 1e-9 * p.flops);   /* no logits requested in either */
+    CU_ASSERT(fabs(q.kv_bytes - p.kv_bytes) <= 1e-9 * p.kv_bytes);
+    CU_ASSERT(q.weight_bytes > 10 * p.weight_bytes);
+    v4_session_free(d);
     v4_session_profile_reset(s);
     v4_session_profile(s, &p);
     CU_ASSERT(p.flops == 0 && p.tokens == 0);
@@ -388,7 +403,67 @@ static void test_profile(void) {
     fixture_close(&f);
 }
 
+/* write_variant: DIR with the fixture's config and its tensors except `drop`, and `name`
+ * (if non-NULL) replaced by a 1-D F32 tensor of length len. */
+static int write_variant(const fixture *f, const char *dir, const char *drop, const char *name,
+                         int len) {
+    char err[V4_ERRLEN], path[700];
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/config.json", f->dir);
+    size_t n;
+    char *cfg = read_file_all(path, &n);
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    FILE *o = fopen(path, "wb");
+    if (!cfg || !o) return -1;
+    fwrite(cfg, 1, n, o);
+    fclose(o);
+    free(cfg);
+    st_writer *w = st_writer_new();
+    const st_set *st = f->m->st;
+    int rc = 0;
+    for (int i = 0; i < st_count(st) && !rc; i++) {
+        const st_tensor *t = st_at(st, i);
+        if (drop && !strcmp(t->name, drop)) continue;
+        if (name && !strcmp(t->name, name)) {
+            float *v = calloc((size_t)len, sizeof(float));
+            int64_t sh[1] = {len};
+            rc = st_writer_add_f32(w, t->name, ST_F32, 1, sh, v, err, sizeof err);
+            free(v);
+        } else {
+            rc = st_writer_add(w, t->name, t->dtype, t->ndim, t->shape, t->data, t->nbytes, err,
+                               sizeof err);
+        }
+    }
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    if (!rc) rc = st_writer_save(w, path, err, sizeof err);
+    st_writer_free(w);
+    return rc;
+}
+
+/* loader errors: one line naming the tensor, expected and found; no model returned */
+static void test_load_errors(void) {
+    fixture f;
+    if (fixture_open("tiny-bf16", 0, &f)) { CU_FAIL("fixture missing"); fixture_close(&f); return; }
+    const char *dir = "build/tests/engine_model_bad";
+    char err[V4_ERRLEN];
+    v4_model *m = (v4_model *)1;
+    CU_ASSERT_EQUAL_FATAL(write_variant(&f, dir, "layers.2.attn.compressor.ape", NULL, 0), 0);
+    CU_ASSERT(v4_model_load(dir, NULL, &m, err, sizeof err) != 0);
+    CU_ASSERT_PTR_NULL(m);
+    printf("    missing tensor: %s\n", err);
+    CU_ASSERT(strstr(err, "layers.2.attn.compressor.ape") != NULL);
+    CU_ASSERT(strchr(err, '\n') == NULL);
+    CU_ASSERT_EQUAL_FATAL(write_variant(&f, dir, NULL, "layers.1.attn.attn_sink", 3), 0);
+    CU_ASSERT(v4_model_load(dir, NULL, &m, err, sizeof err) != 0);
+    printf("    wrong shape:    %s\n", err);
+    CU_ASSERT(strstr(err, "layers.1.attn.attn_sink") != NULL);
+    CU_ASSERT(v4_model_load("build/tests/no_such_model_dir", NULL, &m, err, sizeof err) != 0);
+    printf("    no directory:   %s\n", err);
+    fixture_close(&f);
+}
+
 static const test_case TESTS[] = {
+    {"load_errors", test_load_errors},
     {"bf16_hidden_per_layer", test_bf16_hidden},
     {"bf16_logits_noqat", test_bf16_logits_noqat},
     {"bf16_logits_qat", test_bf16_logits_qat},

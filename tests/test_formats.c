@@ -366,6 +366,34 @@ static void test_products_fp8(void) { check_format(FMT_FP8, 261, 300); }
 static void test_products_fp4(void) { check_format(FMT_FP4, 67, 100); }
 static void test_products_fp4_large(void) { check_format(FMT_FP4, 300, 1024); }
 
+/* Stored data at an odd address (a file written without padding) decodes the same. */
+static void test_unaligned_data(void) {
+    fmt_kind kinds[3] = {FMT_BF16, FMT_F16, FMT_F32};
+    for (int k = 0; k < 3; k++) {
+        test_weight t;
+        tw_make(&t, kinds[k], 9, 37);
+        size_t nb = fmt_weight_bytes(&t.w);
+        uint8_t *shifted = malloc(nb + 1);
+        memcpy(shifted + 1, t.data, nb);
+        v4_weight w = t.w;
+        w.data = shifted + 1;
+        float a[37], b[37], x[37], ya[9], yb[9];
+        for (int i = 0; i < 37; i++) x[i] = rndf();
+        int same = 1;
+        for (int r = 0; r < 9; r++) {
+            fmt_dequant_row(&t.w, r, a);
+            fmt_dequant_row(&w, r, b);
+            same &= !memcmp(a, b, sizeof a);
+        }
+        CU_ASSERT(same);
+        fmt_matvec(&t.w, 0, 9, x, ya, NULL);
+        fmt_matvec(&w, 0, 9, x, yb, NULL);
+        CU_ASSERT(check_tensor(yb, ya, 9, fmt_name(kinds[k]), 1e-5f));
+        free(shifted);
+        tw_free(&t);
+    }
+}
+
 static void test_weight_bytes(void) {
     test_weight t;
     tw_make(&t, FMT_FP8, 130, 260);
@@ -466,6 +494,7 @@ static const test_case TESTS[] = {
     {"bf16_f16_encode", test_bf16_f16_encode},
     {"fp4_nibble_order", test_fp4_nibble_order},
     {"weight_bytes", test_weight_bytes},
+    {"unaligned_data", test_unaligned_data},
     {"products_f32", test_products_f32},
     {"products_bf16", test_products_bf16},
     {"products_f16", test_products_f16},

@@ -216,6 +216,20 @@ static void test_config_mismatch(void) {
     st_close(s);
 }
 
+/* The reference helper's fixtures (written by an independent Python writer) validate, when
+ * present in this checkout. */
+static void test_reference_fixtures(void) {
+    const char *dirs[2] = {"tests/fixtures/tiny-bf16", "tests/fixtures/tiny-fp8"};
+    for (int i = 0; i < 2; i++) {
+        char cp[300], err[V4_ERRLEN] = "";
+        snprintf(cp, sizeof cp, "%s/config.json", dirs[i]);
+        if (access(cp, R_OK)) { test_skip("%s not in this checkout", dirs[i]); continue; }
+        int rc = validate_dir(dirs[i], err, sizeof err);
+        printf("    %s: %s\n", dirs[i], rc ? err : "valid");
+        CU_ASSERT_EQUAL(rc, 0);
+    }
+}
+
 static int run_cli(int (*fn)(int, char **), const char *a0, const char *a1, const char *a2,
                    const char *a3, const char *a4, const char *a5, const char *a6) {
     char *argv[8] = {(char *)a0, (char *)a1, (char *)a2, (char *)a3, (char *)a4, (char *)a5,
@@ -269,6 +283,7 @@ static const test_case TESTS[] = {
     {"random_values", test_random_values},
     {"invalid_checkpoints", test_invalid_checkpoints},
     {"config_mismatch", test_config_mismatch},
+    {"reference_fixtures", test_reference_fixtures},
     {"cli", test_cli},
     {"zz_cleanup", test_cleanup},
     {NULL, NULL},

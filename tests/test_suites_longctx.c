@@ -228,6 +228,10 @@ static void test_refusals(void) {
     CU_ASSERT_NOT_EQUAL(make(s, 0, 0, 0, 1024, &x, err), 0);
     CU_ASSERT(strstr(err, "exceeds the model's window of 1024") != NULL);
     printf("\n  refusal: %s\n", err);
+    CU_ASSERT_NOT_EQUAL(suite_check_window(s, 1024, err, sizeof err), 0);
+    CU_ASSERT(strstr(err, "length 2048 exceeds the model's window of 1024") != NULL);
+    CU_ASSERT_EQUAL(suite_check_window(s, 4096, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(suite_check_window(s, 0, err, sizeof err), 0);
     suite_free(s);
     int S[] = {160};
     s = load("niah_single_2", S, 1, 0);
@@ -290,7 +294,49 @@ static void test_chat_template(void) {
     suite_free(s);
 }
 
+/* the project's DeepSeek-style BPE (models/tokenizer, vocab 4096), chat template, longer
+ * lengths: every task fits within one haystack unit of the budget */
+static void test_real_tokenizer_chat(void) {
+    v4_tokenizer *tk = NULL;
+    char err[V4_ERRLEN];
+    if (v4_tokenizer_load("models/tokenizer/tokenizer.json", &tk, err, sizeof err)) {
+        test_skip("models/tokenizer/tokenizer.json not available: %s", err);
+        return;
+    }
+    int L[] = {8192, 65536};
+    suite_overrides ov = {0};
+    ov.lengths = L; ov.n_lengths = 2; ov.limit = 1;
+    suite *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(suite_load("longctx", &ov, &s, err, sizeof err), 0);
+    suite_ctx ctx = {tk, 65536, NULL, 0};
+    for (int ti = 0; ti < s->n_tasks; ti++) {
+        const suite_task *t = &s->tasks[ti];
+        int n = suite_task_count(t);
+        for (int i = 0; i < n; i += t->n_depths ? 7 : 1) {
+            eval_sample x;
+            int rc = suite_task_sample(s, t, i, &ctx, &x, err, sizeof err);
+            if (rc) printf("\n  %s: %s\n", t->name, err);
+            CU_ASSERT_EQUAL_FATAL(rc, 0);
+            CU_ASSERT(x.chat == 1 && strstr(x.prompt, "<｜User｜>") != NULL);
+            int32_t *ids = NULL;
+            size_t nid = 0;
+            CU_ASSERT_EQUAL(v4_tokenize(tk, x.prompt, strlen(x.prompt), 1, &ids, &nid, err, sizeof err), 0);
+            CU_ASSERT_EQUAL((int)nid, x.n_prompt_ids);
+            free(ids);
+            int slack = x.length - (x.n_prompt_ids + x.max_new_tokens);
+            printf("\n    %-16s %6d: prompt %6d + gen %3d, slack %3d", t->name, x.length,
+                   x.n_prompt_ids, x.max_new_tokens, slack);
+            CU_ASSERT(slack >= 0 && slack <= 100);
+            eval_sample_free(&x);
+        }
+    }
+    printf("\n");
+    suite_free(s);
+    v4_tokenizer_free(tk);
+}
+
 static const test_case TESTS[] = {
+    {"real_tokenizer_chat", test_real_tokenizer_chat},
     {"deterministic", test_deterministic},
     {"seed_spaces", test_seed_spaces},
     {"all_tasks_fit", test_all_tasks_fit},
