@@ -5,7 +5,8 @@
  * and exit code 2; runtime failures (out of memory, write errors) exit 1.
  *
  *   logits   --model DIR --tokens-file F --out OUT.f32 [--prefill|--decode] [--chunk N]
- *            [--qat on|off]     OUT = little-endian float32 [n_tokens × vocab]
+ *            [--qat on|off]     OUT = little-endian float32 [n_tokens × vocab]; prefill runs in
+ *            chunks of N tokens (default 1024, which bounds the scratch memory)
  *   generate --model DIR (--prompt TEXT | --tokens-file F) [--max-tokens N] [--temp T]
  *            [--top-p P] [--seed S] [--qat on|off]
  */
@@ -60,7 +61,7 @@ static int parse_args(int argc, char **argv, int gen, engine_args *a) {
     const char *cmd = argv[0];
     memset(a, 0, sizeof *a);
     a->qat = 1;
-    a->chunk = 0;
+    a->chunk = 1024;
     a->max_tokens = 64;
     a->top_p = 1.0f;
     a->seed = 1;
@@ -73,7 +74,7 @@ static int parse_args(int argc, char **argv, int gen, engine_args *a) {
             printf(gen ? "usage: v4eval generate --model DIR (--prompt TEXT | --tokens-file F) "
                          "[--max-tokens N] [--temp T] [--top-p P] [--seed S] [--qat on|off]\n"
                        : "usage: v4eval logits --model DIR --tokens-file F --out OUT.f32 "
-                         "[--prefill|--decode] [--chunk N] [--qat on|off]\n");
+                         "[--prefill|--decode] [--chunk N (default 1024)] [--qat on|off]\n");
             return -1;
         } else if (!strcmp(o, "--model") && has) a->model = argv[++i];
         else if (!strcmp(o, "--tokens-file") && has) a->tokens_file = argv[++i];
@@ -231,7 +232,7 @@ int cli_logits(int argc, char **argv) {
         v4_session_profile(s, &p);
         fprintf(stderr, "v4eval logits: %d tokens × %d vocab → %s (%s%s, qat %s, %.3f s, %.3g GFLOP)\n",
                 n, info.vocab_size, a.out, a.mode_decode ? "decode" : "prefill",
-                a.mode_decode || !a.chunk ? "" : " chunked", a.qat ? "on" : "off", p.seconds,
+                a.mode_decode || a.chunk >= n ? "" : " chunked", a.qat ? "on" : "off", p.seconds,
                 p.flops * 1e-9);
     }
     v4_session_free(s);
@@ -282,7 +283,7 @@ int cli_generate(int argc, char **argv) {
     float *logits = rc ? NULL : malloc(sizeof(float) * info.vocab_size);
     v4_session *s = logits ? v4_session_new(m, n + a.max_tokens, err, sizeof err) : NULL;
     if (!rc && !s) { fprintf(stderr, "v4eval generate: %s\n", logits ? err : "out of memory"); rc = 1; }
-    if (!rc && v4_prefill(s, ids, n, 0, NULL, logits, err, sizeof err)) {
+    if (!rc && v4_prefill(s, ids, n, 1024, NULL, logits, err, sizeof err)) {
         fprintf(stderr, "v4eval generate: %s\n", err);
         rc = 1;
     }
