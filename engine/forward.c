@@ -5,7 +5,10 @@
  *                    and the compressors driven per chunk.
  * Both update the session identically, so any chunking gives the decode logits up to float
  * reassociation. Timing and token counts go to the session's profile; FLOPs and weight bytes
- * come from the format dispatch through s->ctr.
+ * come from the format dispatch through s->ctr. With MTP tracking on (v4_session_set_mtp) each
+ * driver also runs the MTP block for the positions whose next token it has just seen.
+ * Failure (bad token, too long) is detected before any state changes; an out-of-memory failure
+ * in the middle of a step leaves the session unusable (free it).
  */
 #include <stdio.h>
 #include <string.h>

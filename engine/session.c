@@ -132,7 +132,12 @@ static int attn_work(v4_session *s) {
 }
 
 v4_session *v4_session_new(v4_model *m, int max_tokens, char *err, size_t errlen) {
-    if (max_tokens <= 0 || max_tokens > m->cfg.max_position) max_tokens = m->cfg.max_position;
+    if (max_tokens > m->cfg.max_position) {
+        ERR("session: max_tokens %d exceeds the model's max_position_embeddings %d", max_tokens,
+            m->cfg.max_position);
+        return NULL;
+    }
+    if (max_tokens <= 0) max_tokens = m->cfg.max_position;
     v4_session *s = calloc(1, sizeof *s);
     if (!s) { ERR("session: out of memory"); return NULL; }
     s->m = m;

@@ -86,7 +86,8 @@ void v4_model_get_info(const v4_model *m, v4_info *out);
  * ------------------------------------------------------------------------------------------- */
 
 /* v4_session_new: a fresh sequence at position 0 that can hold up to max_tokens tokens
- * (0 = the model's max_position). NULL with err on failure (e.g. out of memory). */
+ * (0 = the model's max_position). NULL with err on failure (out of memory, or max_tokens above
+ * the model's max_position). */
 v4_session *v4_session_new(v4_model *m, int max_tokens, char *err, size_t errlen);
 void v4_session_free(v4_session *s);
 /* v4_session_fork: a deep copy of s (same model), NULL on out of memory. */

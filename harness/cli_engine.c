@@ -5,7 +5,8 @@
  * and exit code 2; runtime failures (out of memory, write errors) exit 1.
  *
  *   logits   --model DIR --tokens-file F --out OUT.f32 [--prefill|--decode] [--chunk N]
- *            [--qat on|off]     OUT = little-endian float32 [n_tokens × vocab]
+ *            [--qat on|off]     OUT = little-endian float32 [n_tokens × vocab]; prefill runs in
+ *            chunks of N tokens (default 1024, which bounds the scratch memory)
  *   generate --model DIR (--prompt TEXT | --tokens-file F) [--max-tokens N] [--temp T]
  *            [--top-p P] [--seed S] [--qat on|off]
  */
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "engine/v4.h"
 #include "harness/cli.h"
 
@@ -60,7 +62,7 @@ static int parse_args(int argc, char **argv, int gen, engine_args *a) {
     const char *cmd = argv[0];
     memset(a, 0, sizeof *a);
     a->qat = 1;
-    a->chunk = 0;
+    a->chunk = 1024;
     a->max_tokens = 64;
     a->top_p = 1.0f;
     a->seed = 1;
@@ -73,7 +75,7 @@ static int parse_args(int argc, char **argv, int gen, engine_args *a) {
             printf(gen ? "usage: v4eval generate --model DIR (--prompt TEXT | --tokens-file F) "
                          "[--max-tokens N] [--temp T] [--top-p P] [--seed S] [--qat on|off]\n"
                        : "usage: v4eval logits --model DIR --tokens-file F --out OUT.f32 "
-                         "[--prefill|--decode] [--chunk N] [--qat on|off]\n");
+                         "[--prefill|--decode] [--chunk N (default 1024)] [--qat on|off]\n");
             return -1;
         } else if (!strcmp(o, "--model") && has) a->model = argv[++i];
         else if (!strcmp(o, "--tokens-file") && has) a->tokens_file = argv[++i];
@@ -175,6 +177,18 @@ static int load_model(const char *cmd, const engine_args *a, v4_model **m, v4_in
     return 0;
 }
 
+/* write_rows: rows × vocab floats to f as little-endian float32 (swapped in place on a
+ * big-endian host). 0 or -1 on a write error. */
+static int write_rows(FILE *f, float *x, size_t cnt) {
+    const uint32_t one = 1;
+    if (*(const unsigned char *)&one == 0)
+        for (size_t i = 0; i < cnt; i++) {
+            unsigned char *b = (unsigned char *)(x + i), t0 = b[0], t1 = b[1];
+            b[0] = b[3]; b[1] = b[2]; b[2] = t1; b[3] = t0;
+        }
+    return fwrite(x, sizeof(float), cnt, f) == cnt ? 0 : -1;
+}
+
 int cli_logits(int argc, char **argv) {
     engine_args a;
     int rc = parse_args(argc, argv, 0, &a);
@@ -188,50 +202,48 @@ int cli_logits(int argc, char **argv) {
         v4_model_free(m);
         return rc;
     }
+    if (n > info.max_position) {
+        free(ids); v4_model_free(m);
+        return bad(argv[0], "tokens file longer than max_position_embeddings", a.tokens_file);
+    }
+    FILE *f = fopen(a.out, "wb");
+    if (!f) {
+        fprintf(stderr, "v4eval logits: %s: cannot open for writing (%s)\n", a.out, strerror(errno));
+        free(ids); v4_model_free(m);
+        return 2;
+    }
+    /* logits are written chunk by chunk: memory is chunk × vocab, not n × vocab */
+    int step = a.mode_decode ? 1 : (a.chunk < n ? a.chunk : n);
     char err[V4_ERRLEN];
-    float *logits = malloc(sizeof(float) * (size_t)n * info.vocab_size);
+    float *logits = malloc(sizeof(float) * (size_t)step * info.vocab_size);
     v4_session *s = logits ? v4_session_new(m, n, err, sizeof err) : NULL;
     if (!s) {
         fprintf(stderr, "v4eval logits: %s\n", logits ? err : "out of memory");
-        free(ids); free(logits); v4_model_free(m);
-        return 1;
-    }
-    if (n > info.max_position) rc = bad(argv[0], "tokens file longer than max_position_embeddings", a.tokens_file);
-    else if (a.mode_decode) {
-        for (int i = 0; i < n && !rc; i++)
-            if (v4_decode(s, ids[i], logits + (size_t)i * info.vocab_size, err, sizeof err)) {
-                fprintf(stderr, "v4eval logits: %s\n", err);
-                rc = 1;
-            }
-    } else if (v4_prefill(s, ids, n, a.chunk, logits, NULL, err, sizeof err)) {
-        fprintf(stderr, "v4eval logits: %s\n", err);
         rc = 1;
     }
-    if (!rc) {
-        FILE *f = fopen(a.out, "wb");
-        size_t cnt = (size_t)n * info.vocab_size;
-        if (!f) rc = bad(argv[0], "cannot open output file", a.out);
-        else {
-            /* little-endian float32 on every host */
-            unsigned char *bytes = (unsigned char *)logits;
-            const uint32_t one = 1;
-            if (*(const unsigned char *)&one == 0)
-                for (size_t i = 0; i < cnt; i++) {
-                    unsigned char *b = bytes + 4 * i, t0 = b[0], t1 = b[1];
-                    b[0] = b[3]; b[1] = b[2]; b[2] = t1; b[3] = t0;
-                }
-            if (fwrite(logits, sizeof(float), cnt, f) != cnt || fclose(f)) {
-                fprintf(stderr, "v4eval logits: %s: write error\n", a.out);
-                rc = 1;
-            }
+    for (int i = 0; !rc && i < n; i += step) {
+        int k = n - i < step ? n - i : step;
+        int bad_call = a.mode_decode ? v4_decode(s, ids[i], logits, err, sizeof err)
+                                     : v4_prefill(s, ids + i, k, k, logits, NULL, err, sizeof err);
+        if (bad_call) {
+            fprintf(stderr, "v4eval logits: %s\n", err);
+            rc = 1;
+        } else if (write_rows(f, logits, (size_t)k * info.vocab_size)) {
+            fprintf(stderr, "v4eval logits: %s: write error (%s)\n", a.out, strerror(errno));
+            rc = 1;
         }
     }
+    if (fclose(f) && !rc) {
+        fprintf(stderr, "v4eval logits: %s: write error (%s)\n", a.out, strerror(errno));
+        rc = 1;
+    }
+    if (rc) unlink(a.out);   /* no partial output file */
     if (!rc) {
         v4_profile p;
         v4_session_profile(s, &p);
         fprintf(stderr, "v4eval logits: %d tokens × %d vocab → %s (%s%s, qat %s, %.3f s, %.3g GFLOP)\n",
                 n, info.vocab_size, a.out, a.mode_decode ? "decode" : "prefill",
-                a.mode_decode || !a.chunk ? "" : " chunked", a.qat ? "on" : "off", p.seconds,
+                a.mode_decode || step >= n ? "" : " chunked", a.qat ? "on" : "off", p.seconds,
                 p.flops * 1e-9);
     }
     v4_session_free(s);
@@ -282,7 +294,7 @@ int cli_generate(int argc, char **argv) {
     float *logits = rc ? NULL : malloc(sizeof(float) * info.vocab_size);
     v4_session *s = logits ? v4_session_new(m, n + a.max_tokens, err, sizeof err) : NULL;
     if (!rc && !s) { fprintf(stderr, "v4eval generate: %s\n", logits ? err : "out of memory"); rc = 1; }
-    if (!rc && v4_prefill(s, ids, n, 0, NULL, logits, err, sizeof err)) {
+    if (!rc && v4_prefill(s, ids, n, 1024, NULL, logits, err, sizeof err)) {
         fprintf(stderr, "v4eval generate: %s\n", err);
         rc = 1;
     }

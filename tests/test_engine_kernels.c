@@ -57,6 +57,29 @@ static void test_sinkhorn(void) {
     CU_ASSERT(check_tensor(c, ref, 16, "sinkhorn_1step", 1e-6f));
 }
 
+/* mhc_post orientation (new stream j sums comb[i][j] X_i) and the collapse, vs plain loops */
+static void test_mhc_post(void) {
+    enum { HC = 4, D = 5 };
+    float X[HC * D], X0[HC * D], f[D], post[HC], comb[HC * HC], tmp[HC * D], pre[HC], y[D];
+    for (int i = 0; i < HC * D; i++) X[i] = X0[i] = frand();
+    for (int i = 0; i < D; i++) f[i] = frand();
+    for (int i = 0; i < HC; i++) { post[i] = frand(); pre[i] = frand(); }
+    for (int i = 0; i < HC * HC; i++) comb[i] = (float)(i + 1);   /* far from symmetric */
+    mhc_collapse(X0, pre, HC, D, y);
+    for (int d = 0; d < D; d++) {
+        double s = 0;
+        for (int i = 0; i < HC; i++) s += pre[i] * X0[i * D + d];
+        CU_ASSERT(fabs(y[d] - s) < 1e-5);
+    }
+    mhc_post(X, f, post, comb, HC, D, tmp);
+    for (int j = 0; j < HC; j++)
+        for (int d = 0; d < D; d++) {
+            double s = post[j] * f[d];
+            for (int i = 0; i < HC; i++) s += comb[i * HC + j] * X0[i * D + d];
+            CU_ASSERT(fabs(X[j * D + d] - s) < 1e-4);
+        }
+}
+
 static void test_rope_tables(void) {
     rope_table t;
     CU_ASSERT_EQUAL(rope_table_init(&t, 64, 160000, 16, 65536, 32, 1), 0);
@@ -253,6 +276,7 @@ static void test_router(void) {
 static const test_case TESTS[] = {
     {"router_bias_selection_only", test_router},
     {"sinkhorn_doubly_stochastic", test_sinkhorn},
+    {"mhc_post_transpose_and_collapse", test_mhc_post},
     {"rope_tables_yarn", test_rope_tables},
     {"compressor_stream_chunk_vs_direct", test_compressor},
     {"topk_vs_sort", test_topk},

@@ -322,6 +322,8 @@ static void chunk_case(int qat) {
     CU_ASSERT(v4_decode(s, 2, NULL, err, sizeof err) != 0);
     printf("    refused: %s\n", err);
     v4_session_free(s);
+    CU_ASSERT_PTR_NULL(v4_session_new(f.m, f.m->cfg.max_position + 1, err, sizeof err));
+    printf("    refused: %s\n", err);
     s = v4_session_new(f.m, T, err, sizeof err);
     CU_ASSERT(v4_prefill(s, &bad, 1, 0, NULL, NULL, err, sizeof err) != 0);
     printf("    refused: %s\n", err);
