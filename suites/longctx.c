@@ -351,6 +351,7 @@ typedef struct {
     long *lpre;               /* [n_lines + 1] prefix sums of ltok */
     srng line_rng;
     const char *ktype, *vtype, *vname;
+    char (*keys)[64]; int n_keys; /* the real keys: distractor lines never reuse them */
     long *pos_tmp;            /* scratch: insertion unit index per needle */
     char err[V4_ERRLEN];
 } niah_job;
@@ -365,7 +366,12 @@ static int niah_lines_ensure(niah_job *j, long n) {
             j->lpre[0] = 0;
         }
         char k[64], v[64];
-        gen_random(&j->line_rng, j->ktype, k, sizeof k);
+        for (int tries = 0;; tries++) {
+            gen_random(&j->line_rng, j->ktype, k, sizeof k);
+            int clash = 0;
+            for (int a = 0; a < j->n_keys; a++) clash |= strcmp(k, j->keys[a]) == 0;
+            if (!clash || tries > 1000) break;
+        }
         gen_random(&j->line_rng, j->vtype, v, sizeof v);
         sbuf b = {0};
         sbuf_puts(&b, "\n");
@@ -596,6 +602,8 @@ static int niah_make(const suite *s, const suite_task *t, int index, uint64_t se
         for (int b = 0; b < nv; b++) gen_random(&r, j.vtype, vals[a * nv + b], 64);
     }
     j.vname = j.vtype; /* "numbers" / "words" / "uuids" as in RULER */
+    j.keys = keys;
+    j.n_keys = nk;
     int single = nq * nv == 1;
     char vname_s[32];
     snprintf(vname_s, sizeof vname_s, "%s", j.vtype);

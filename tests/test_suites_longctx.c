@@ -335,7 +335,33 @@ static void test_real_tokenizer_chat(void) {
     v4_tokenizer_free(tk);
 }
 
+/* needle-distractor haystacks never reuse the queried key (the answer stays unique) */
+static void test_distractor_keys(void) {
+    int L[] = {131072};
+    suite_overrides ov = {0};
+    const char *tasks[1] = {"niah_multikey_2"};
+    ov.tasks = tasks; ov.n_tasks = 1; ov.lengths = L; ov.n_lengths = 1; ov.limit = 10;
+    suite *s = NULL;
+    char err[V4_ERRLEN];
+    CU_ASSERT_EQUAL_FATAL(suite_load("longctx", &ov, &s, err, sizeof err), 0);
+    suite_ctx ctx = {NULL, 0, NULL, 0};
+    for (int i = 0; i < 10; i++) {
+        eval_sample x;
+        CU_ASSERT_EQUAL_FATAL(suite_task_sample(s, &s->tasks[0], i, &ctx, &x, err, sizeof err), 0);
+        const char *key = cJSON_GetArrayItem(cJSON_GetObjectItem(x.meta, "queries"), 0)->valuestring;
+        char pat[128];
+        snprintf(pat, sizeof pat, "numbers for %s is:", key);
+        int n = 0;
+        for (const char *p = x.prompt; (p = strstr(p, pat)); p++) n++;
+        CU_ASSERT_EQUAL(n, 1);
+        CU_ASSERT(cJSON_GetObjectItem(x.meta, "haystack_units")->valueint > 500);
+        eval_sample_free(&x);
+    }
+    suite_free(s);
+}
+
 static const test_case TESTS[] = {
+    {"distractor_keys", test_distractor_keys},
     {"real_tokenizer_chat", test_real_tokenizer_chat},
     {"deterministic", test_deterministic},
     {"seed_spaces", test_seed_spaces},
