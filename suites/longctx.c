@@ -19,6 +19,7 @@
  * smaller than the smallest unit). The prompt never exceeds the budget; a budget that cannot
  * even hold the prompt without haystack, or a length beyond the model's window, is refused with
  * a clear error. Each sample records its real token count and every needle's token position.
+ * V4EVAL_FIT_DEBUG=1 in the environment prints each fitting step on stderr.
  */
 #include <math.h>
 #include <stdio.h>
