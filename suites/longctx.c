@@ -60,7 +60,6 @@ typedef struct {
     char **units; long *utok; long n_units, cap;
     long *upre;                /* [n_units + 1] prefix sums of utok */
     srng stream;               /* generated-essay sentence stream */
-    int para_left;             /* sentences left in the current paragraph */
     hs_text user; int user_loaded;
     long noise_tok;            /* tokens of "\n" + noise line; -1 = not computed */
     long vt_noise_tok;         /* tokens of " " + noise line + "\n" */
@@ -132,13 +131,8 @@ static int essay_units_ensure(lc_cache *c, const suite *s, const suite_ctx *ctx,
                 continue;
             }
         } else {
-            if (c->para_left <= 0) {
-                c->para_left = 4 + (int)srng_below(&c->stream, 6);
-                sbuf_puts(&b, c->n_units ? "\n\n" : "");
-            } else {
-                sbuf_puts(&b, " ");
-            }
-            c->para_left--;
+            /* RULER collapses the essays' whitespace to single spaces: no paragraph breaks */
+            sbuf_puts(&b, " ");
             char *sent = hs_essay_sentence(&c->stream);
             sbuf_puts(&b, sent);
             free(sent);
