@@ -733,14 +733,20 @@ static int niah_make(const suite *s, const suite_task *t, int index, uint64_t se
     }
     if (!rc) rc = finish_length_sample(ctx, j.c, out, &fr, length, fr.n, j.gen_prefix, j.needles,
                                        j.n_needles, err, errlen);
-    pthread_mutex_unlock(&tc->mu);
     if (!rc) {
         cJSON_AddStringToObject(out->meta, "haystack", j.haystack);
         cJSON *qa = cJSON_AddArrayToObject(out->meta, "queries");
         for (int a = 0; a < nq; a++) cJSON_AddItemToArray(qa, cJSON_CreateString(keys[qi[a]]));
         cJSON_AddNumberToObject(out->meta, "num_needles", j.n_needles);
+        /* depth of each needle within the haystack alone (gkamradt's axis), by unit tokens */
+        niah_positions(&j, fr.n, j.pos_tmp);
+        long tot = niah_est(&j, fr.n);
+        cJSON *hd = cJSON_AddArrayToObject(out->meta, "haystack_depths");
+        for (int a = 0; a < j.n_needles; a++)
+            cJSON_AddItemToArray(hd, cJSON_CreateNumber(tot > 0 ? (double)niah_est(&j, j.pos_tmp[a]) / (double)tot : 0));
         add_reference(out->meta, out->target, " ", ", ", 1, ".");
     }
+    pthread_mutex_unlock(&tc->mu);
     free(fr.prompt); free(fr.ids);
     for (int a = 0; a < j.n_needles; a++) free(j.needles[a]);
     free(j.needles); free(j.nfrac); free(j.ndepth); free(j.pos_tmp);

@@ -213,6 +213,9 @@ static void test_grid_depth(void) {
          * sentence of snapping */
         CU_ASSERT(fabs(da - d / 10.0) < 0.08);
         CU_ASSERT(da >= last);
+        /* within the haystack: at the requested depth, snapped back by at most one sentence */
+        double hd = cJSON_GetArrayItem(cJSON_GetObjectItem(x.meta, "haystack_depths"), 0)->valuedouble;
+        CU_ASSERT(hd <= d / 10.0 + 1e-9 && hd > d / 10.0 - 0.02);
         last = da;
         eval_sample_free(&x);
     }
