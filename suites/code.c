@@ -3,13 +3,6 @@
  * MBPP ("mbpp", .jsonl), plus the prompt/target building shared with the synthetic tasks
  * ("code_synth", code_synth.c).
  *
- * A synthetic task is one of a set of function families (integers, strings, lists), each with
- * constants drawn from the sample's RNG: the prompt is a HumanEval-style signature + docstring,
- * the hidden test is check(candidate) with asserts on random inputs whose expected values are
- * computed here in C (an implementation independent of the Python canonical solution, which
- * the generator's own tests run against those asserts). Values are printed in Python syntax
- * from restricted alphabets (letters and spaces in strings), so repr quoting is exact.
- *
  * Prompts: template "chat" asks for the whole function in a ```python block (style
  * "instruct"); template "raw" gives the bare prompt to complete (style "completion") with the
  * benchmarks' stop strings (HumanEval: \nclass \ndef \n# \nif \nprint; MBPP: [DONE]).
@@ -26,8 +19,8 @@ static const char *const MBPP_STOPS[] = {"[DONE]", NULL};
 
 /* ---- shared prompt / target building --------------------------------------------------- */
 
-cJSON *code_target(const char *prompt, const char *test, const char *entry,
-                          const char *setup, const cJSON *test_list, int instruct) {
+cJSON *code_target(const char *prompt, const char *test, const char *entry, const char *setup,
+                   const cJSON *test_list, int instruct) {
     cJSON *t = cJSON_CreateObject();
     cJSON_AddStringToObject(t, "prompt", prompt);
     cJSON_AddStringToObject(t, "test", test);
