@@ -42,7 +42,7 @@ void code_set_stops(eval_sample *out, const suite_task *t, const char *const *st
 
 /* function-style prompt: instruct (chat) or the bare prompt (raw) */
 int code_finish(const suite_task *t, const char *fn_prompt, const suite_ctx *ctx,
-                       eval_sample *out, char *err, size_t errlen) {
+                eval_sample *out, char *err, size_t errlen) {
     int instruct = strcmp(t->template_name, "chat") == 0;
     int rc;
     if (instruct) {

@@ -49,7 +49,7 @@ long lc_count_text(const suite_ctx *ctx, const char *s, size_t n, char *err, siz
 
 /* lc_essay_units_ensure: at least n units in the cache (generated prose or user text). */
 int lc_essay_units_ensure(lc_cache *c, const suite *s, const suite_ctx *ctx, long n,
-                              char *err, size_t errlen) {
+                          char *err, size_t errlen) {
     const char *dir = ctx && ctx->haystack_dir ? ctx->haystack_dir : s ? s->haystack_dir : NULL;
     if (dir && !c->user_loaded) {
         if (hs_text_load_dir(dir, &c->user, err, errlen)) return 1;
@@ -156,7 +156,7 @@ static long search(lc_fit *f, long lo, long hi, double base, double est0, double
 }
 
 int lc_fit_run(const suite_ctx *ctx, lc_fit *f, long budget, const char *what,
-                   lc_fit_result *r, char *err, size_t errlen) {
+               lc_fit_result *r, char *err, size_t errlen) {
     memset(r, 0, sizeof *r);
     char *p0 = NULL;
     int32_t *ids0 = NULL;
@@ -240,7 +240,7 @@ void lc_gen_random(srng *r, const char *type, char *buf, size_t n) {
 /* lc_add_reference: meta.reference = the answers as a model should continue after the
  * generation prefix: sep-joined, with RULER's list wording when `oxford` ("a, b, and c."). */
 void lc_add_reference(cJSON *meta, const cJSON *answers, const char *lead, const char *sep,
-                          int oxford, const char *tail) {
+                      int oxford, const char *tail) {
     sbuf b = {0};
     sbuf_puts(&b, lead);
     int n = cJSON_GetArraySize(answers), i = 0;
@@ -270,7 +270,7 @@ char *lc_cell_id(const suite_task *t, int index, int *length, double *depth) {
 }
 
 int lc_check_window(const suite_task *t, int length, const suite_ctx *ctx, char *err,
-                        size_t errlen) {
+                    size_t errlen) {
     if (ctx && ctx->max_context > 0 && length > ctx->max_context) {
         snprintf(err, errlen, "task %s: length %d exceeds the model's window of %d tokens "
                  "(max_position_embeddings); refusing to truncate — choose --lengths up to %d",
@@ -287,8 +287,8 @@ int lc_check_window(const suite_task *t, int length, const suite_ctx *ctx, char 
 
 /* lc_finish_length_sample: fills prompt/ids/meta common to every length task. */
 int lc_finish_length_sample(const suite_ctx *ctx, lc_cache *c, eval_sample *out,
-                                lc_fit_result *fr, int length, long units, const char *gen_prefix,
-                                char **needles, int n_needles, char *err, size_t errlen) {
+                            lc_fit_result *fr, int length, long units, const char *gen_prefix,
+                            char **needles, int n_needles, char *err, size_t errlen) {
     out->prompt = fr->prompt; fr->prompt = NULL;
     if (fr->ids) { out->prompt_ids = fr->ids; out->n_prompt_ids = (int)fr->n_ids; fr->ids = NULL; }
     cJSON *m = out->meta;
