@@ -490,7 +490,18 @@ int v4_chat_encode(const char *messages_json, const char *tools_json, const v4_c
     }
     size_t eo = 0;
     cJSON *msgs = tj_parse(messages_json, strlen(messages_json), &eo);
-    if (!msgs) { chat_err(err, errlen, "messages: invalid JSON at byte %zu", eo); return 2; }
+    if (!msgs) {
+        char path[160];
+        size_t n = strlen(messages_json);
+        int cut = tj_path_at(messages_json, n, path, sizeof path);
+        if (!cut) tj_path_at(messages_json, eo, path, sizeof path);
+        chat_err(err, errlen, "messages: invalid JSON at byte %zu (%s) in %s", cut ? n : eo,
+                 cut ? "unexpected end of input"
+                     : tj_is_nul_escape(messages_json, n, eo) ? "a \\u0000 escape (NUL) in a string is not supported"
+                                                               : "syntax error",
+                 path);
+        return 2;
+    }
     if (!cJSON_IsArray(msgs)) {
         chat_err(err, errlen, "messages: expected a JSON array of messages, found %s", type_name(msgs));
         cJSON_Delete(msgs);

@@ -18,8 +18,10 @@
  *    reasoning (parameter values are not checked).
  * arguments = "{" + ", ".join(json.dumps(key) + ": " + value) + "}" where string="true" values
  * are json.dumps'ed and string="false" values are inserted verbatim. One deliberate difference
- * from upstream: a string="false" value that is not valid JSON is an error here (upstream
- * returns an arguments string that is not JSON; this API returns arguments as a JSON object).
+ * from upstream: a string="false" value that is not valid JSON (this includes Python's NaN and
+ * Infinity) is an error here, reported only when the text passes every upstream check (so
+ * upstream's error wins whenever it has one); upstream would return an arguments string that
+ * is not JSON, while this API returns arguments as a JSON object.
  */
 #include "engine/dsml.h"
 
@@ -235,6 +237,12 @@ typedef struct {
     size_t key0, key1;
 } seen_key;
 
+/* The first string="false" value that is not JSON (value start, error offset, key range). */
+typedef struct {
+    int set;
+    size_t v0, at, key0, key1;
+} nonjson_value;
+
 static int matches_at(const dsml_in *in, size_t i, size_t end, const char *lit) {
     size_t l = strlen(lit);
     return end >= i && end - i >= l && !memcmp(in->s + i, lit, l);
@@ -242,7 +250,7 @@ static int matches_at(const dsml_in *in, size_t i, size_t end, const char *lit) 
 
 /* Parses the tool-call block starting at *idx (just after "\n\n<｜DSML｜tool_calls").
  * The calls are returned through calls and ncalls. Returns 0, or 2 with err.  */
-static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int *ncalls) {
+static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int *ncalls, nonjson_value *bad) {
     static const char *const S_INVOKE[] = {INVOKE_OPEN, TC_END};
     static const char *const S_PARAM[] = {PARAM_OPEN, INVOKE_CLOSE};
     static const char *const S_PCLOSE[] = {PARAM_CLOSE};
@@ -327,16 +335,9 @@ static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int 
                 keys = p;
             }
             keys[nkeys++] = (seen_key){key0, key1};
-            if (!is_str) {
+            if (!is_str && !bad->set) { /* reported only if the text is otherwise well formed */
                 size_t eo;
-                cJSON *v = tj_parse(in->s + v0, vend - v0, &eo);
-                if (!v) {
-                    dsml_err(in->err, in->errlen, "Parameter value error at byte %zu: parameter '%.*s' has string=\"false\" but its value is not JSON (error at byte %zu)",
-                             v0, (int)(key1 - key0 > 80 ? 80 : key1 - key0), in->s + key0, v0 + eo);
-                    free(keys);
-                    return 2;
-                }
-                cJSON_Delete(v);
+                if (!tj_valid(in->s + v0, vend - v0, &eo)) *bad = (nonjson_value){1, v0, v0 + eo, key0, key1};
             }
             if (nkeys > 1) tb_puts(&call->args, ", ");
             tj_dump_string(in->s + key0, key1 - key0, &call->args);
@@ -383,12 +384,13 @@ int v4_dsml_parse(const char *text, size_t len, int thinking, char **json_out, c
     int st = read_until(&in, &idx, S_CONTENT, 2, &c0, &c1);
     parsed_call *calls = NULL;
     int ncalls = 0, rc;
+    nonjson_value bad = {0, 0, 0, 0, 0};
     if (st < 0) {
         dsml_err(err, errlen, "Invalid format: missing EOS token (" DSML_EOS ") at byte %zu", len);
         return 2;
     }
     if (st == 1) {
-        if ((rc = parse_block(&in, &idx, &calls, &ncalls))) { free_calls(calls, ncalls); return rc; }
+        if ((rc = parse_block(&in, &idx, &calls, &ncalls, &bad))) { free_calls(calls, ncalls); return rc; }
         size_t t0, t1;
         st = read_until(&in, &idx, S_EOS, 1, &t0, &t1);
         if (t1 > t0) {
@@ -419,6 +421,12 @@ int v4_dsml_parse(const char *text, size_t len, int thinking, char **json_out, c
             free_calls(calls, ncalls);
             return 2;
         }
+    }
+    if (bad.set) {
+        dsml_err(err, errlen, "Parameter value error at byte %zu: parameter '%.*s' has string=\"false\" but its value is not JSON (error at byte %zu)",
+                 bad.v0, (int)(bad.key1 - bad.key0 > 80 ? 80 : bad.key1 - bad.key0), text + bad.key0, bad.at);
+        free_calls(calls, ncalls);
+        return 2;
     }
     text_buf b = {0};
     tb_puts(&b, "{\"content\": ");

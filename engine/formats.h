@@ -42,6 +42,7 @@ typedef struct {
 float fmt_bf16_to_f32(uint16_t v);
 uint16_t fmt_f32_to_bf16(float f);          /* round to nearest even */
 float fmt_f16_to_f32(uint16_t v);
+uint16_t fmt_f32_to_f16(float f);          /* round to nearest even, overflow -> inf */
 float fmt_e4m3_to_f32(uint8_t v);           /* E4M3FN: max 448, 0x7F/0xFF NaN, no inf */
 float fmt_e8m0_to_f32(uint8_t v);           /* 2^(v-127); 0 -> 2^-127 (subnormal), 0xFF NaN */
 float fmt_e2m1_to_f32(uint8_t code);        /* low 4 bits; sign bit 3 */

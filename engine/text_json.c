@@ -57,7 +57,37 @@ static int tj_attach(cJSON *v, const char *text, size_t len, size_t *pos) {
     return 1;
 }
 
+int tj_is_nul_escape(const char *text, size_t len, size_t off) {
+    return off <= len && len - off >= 6 && !memcmp(text + off, "\\u0000", 6);
+}
+
+/* Offset of the first \u0000 escape inside a string, or SIZE_MAX. */
+static size_t tj_find_nul_escape(const char *text, size_t len) {
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!in_str) { in_str = text[i] == '"'; continue; }
+        if (text[i] == '"') in_str = 0;
+        else if (text[i] == '\\') {
+            if (tj_is_nul_escape(text, len, i)) return i;
+            i++;
+        }
+    }
+    return (size_t)-1;
+}
+
+static cJSON *tj_parse_impl(const char *text, size_t len, size_t *err_off, int allow_nul);
+
 cJSON *tj_parse(const char *text, size_t len, size_t *err_off) {
+    return tj_parse_impl(text, len, err_off, 0);
+}
+
+int tj_valid(const char *text, size_t len, size_t *err_off) {
+    cJSON *v = tj_parse_impl(text, len, err_off, 1);
+    cJSON_Delete(v);
+    return v != NULL;
+}
+
+static cJSON *tj_parse_impl(const char *text, size_t len, size_t *err_off, int allow_nul) {
     /* cJSON needs its input to stop at len: copy into a NUL-terminated buffer. */
     char *buf = malloc(len + 1);
     if (!buf) { if (err_off) *err_off = 0; return NULL; }
@@ -73,6 +103,13 @@ cJSON *tj_parse(const char *text, size_t len, size_t *err_off) {
     }
     if (strlen(buf) != len) { /* an embedded NUL ended the parse early */
         if (err_off) *err_off = strlen(buf);
+        cJSON_Delete(root);
+        free(buf);
+        return NULL;
+    }
+    size_t nul = allow_nul ? (size_t)-1 : tj_find_nul_escape(buf, len);
+    if (nul != (size_t)-1) {
+        if (err_off) *err_off = nul;
         cJSON_Delete(root);
         free(buf);
         return NULL;
@@ -213,4 +250,71 @@ void tj_dump(const cJSON *v, text_buf *b) {
     } else {
         tb_puts(b, "null");
     }
+}
+
+/* ---- path of a byte offset -------------------------------------------------------------- */
+
+typedef struct {
+    int is_obj;
+    size_t key0, key1; /* object: current key in text (key1 == key0 when none yet) */
+    long index;        /* array: current element */
+} tj_frame;
+
+int tj_path_at(const char *text, size_t off, char *out, size_t cap) {
+    tj_frame st[64];
+    int depth = 0, overflow = 0, expect_key = 0, in_string = 0;
+    size_t i = 0;
+    while (i < off) {
+        char c = text[i];
+        if (c == '"') {
+            size_t s = ++i;
+            while (i < off && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+            if (i >= off) in_string = 1;
+            if (depth > 0 && !overflow && st[depth - 1].is_obj && expect_key) {
+                st[depth - 1].key0 = s;
+                st[depth - 1].key1 = i < off ? i : off;
+                expect_key = 0;
+            }
+            i++;
+        } else if (c == '{' || c == '[') {
+            if (depth < 64) st[depth] = (tj_frame){c == '{', 0, 0, 0};
+            else overflow++;
+            depth++;
+            expect_key = c == '{';
+            i++;
+        } else if (c == '}' || c == ']') {
+            if (depth > 0) depth--;
+            if (overflow) overflow--;
+            expect_key = 0;
+            i++;
+        } else if (c == ',') {
+            if (depth > 0 && depth <= 64) {
+                if (st[depth - 1].is_obj) { expect_key = 1; st[depth - 1].key1 = st[depth - 1].key0; }
+                else st[depth - 1].index++;
+            }
+            i++;
+        } else {
+            i++;
+        }
+    }
+    size_t o = 0;
+    int open = depth > 0 || in_string;
+    if (cap == 0) return open;
+    out[0] = 0;
+    int shown = depth < 64 ? depth : 64;
+    for (int d = 0; d < shown && o + 1 < cap; d++) {
+        int k;
+        if (st[d].is_obj) {
+            if (st[d].key1 == st[d].key0) break;
+            size_t kl = st[d].key1 - st[d].key0;
+            k = snprintf(out + o, cap - o, "%s%.*s", d ? "." : "", (int)(kl > 40 ? 40 : kl), text + st[d].key0);
+        } else {
+            k = snprintf(out + o, cap - o, "[%ld]", st[d].index);
+        }
+        if (k < 0) break;
+        o += (size_t)k;
+        if (o >= cap) { o = cap - 1; break; }
+    }
+    if (!out[0]) snprintf(out, cap, "top level");
+    return open;
 }

@@ -15,7 +15,7 @@
  *
  * Known differences from Python: duplicate object keys follow Python (first position, last
  * value); NaN/Infinity literals and lone surrogate escapes are rejected by cJSON; a string with
- * an escaped NUL (\u0000) is cut at the NUL by cJSON. Floats use the shortest correctly rounded
+ * an escaped NUL (\u0000) is rejected (cJSON's C strings would cut it). Floats use the shortest correctly rounded
  * %.*e form that round-trips, which equals Python's repr except in rare power-of-two boundary
  * cases.
  */
@@ -28,8 +28,17 @@
 
 /* tj_parse: parses exactly len bytes of JSON (trailing whitespace allowed, nothing else).
  * Returns the tree (free with cJSON_Delete) or NULL; on NULL *err_off (if non-NULL) receives
- * the byte offset where parsing failed (len for truncated input). */
+ * the byte offset where parsing failed (len for truncated input). A "\u0000" escape inside a
+ * string is refused (cJSON would silently cut the string there); *err_off then points at it,
+ * see tj_is_nul_escape. */
 cJSON *tj_parse(const char *text, size_t len, size_t *err_off);
+
+/* tj_valid: 1 when len bytes of text are one JSON value (NUL escapes allowed: validation only). */
+int tj_valid(const char *text, size_t len, size_t *err_off);
+
+/* tj_is_nul_escape: 1 when text[off..len) starts with the escape "\u0000" (to explain a
+ * tj_parse failure). */
+int tj_is_nul_escape(const char *text, size_t len, size_t off);
 
 /* tj_dump: appends json.dumps(v, ensure_ascii=False) of the tree to b. */
 void tj_dump(const cJSON *v, text_buf *b);
@@ -42,6 +51,12 @@ void tj_dump_string(const char *s, size_t n, text_buf *b);
 /* tj_float_repr: appends Python's repr(d) for a float ("1.5", "100000.0", "1e-05", "-0.0",
  * "1e+16"), or json.dumps's "NaN" / "Infinity" / "-Infinity". */
 void tj_float_repr(double d, text_buf *b);
+
+/* tj_path_at: writes into out (cap bytes) the JSON path of the value being read at byte off of
+ * text, e.g. "model.merges[12]" ("top level" at depth 0), by scanning text[0..off). Used to name
+ * the field in messages about malformed or truncated JSON. Returns 1 when text[0..off) ends
+ * inside an unclosed string, object or array (so input cut at off is truncated JSON). */
+int tj_path_at(const char *text, size_t off, char *out, size_t cap);
 
 /* tj_is_int_literal: 1 when a number node's literal is an integer (no '.', 'e', 'E'). */
 int tj_is_int_literal(const cJSON *num);

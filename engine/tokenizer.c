@@ -361,8 +361,8 @@ static int load_vocab(load_ctx *cx, v4_tokenizer *t, const cJSON *vocab, const c
     size_t nv = 0, key_bytes = 0;
     long max_id = -1;
     for (const cJSON *e = vocab->child; e; e = e->next) {
-        if (!cJSON_IsNumber(e) || !tj_is_int_literal(e) || e->valuedouble < 0 || e->valuedouble > 2e9) {
-            LERR(cx, "model.vocab[\"%.80s\"]: expected an integer id in [0, 2e9], found %s", e->string,
+        if (!cJSON_IsNumber(e) || !tj_is_int_literal(e) || e->valuedouble < 0 || e->valuedouble > 16777215) {
+            LERR(cx, "model.vocab[\"%.80s\"]: expected an integer id in [0, 16777215], found %s", e->string,
                  cJSON_IsNumber(e) ? "another number" : json_type_name(e));
             return 0;
         }
@@ -376,8 +376,8 @@ static int load_vocab(load_ctx *cx, v4_tokenizer *t, const cJSON *vocab, const c
         for (const cJSON *a = added->child; a; a = a->next, ai++) {
             const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
             const cJSON *content = cJSON_GetObjectItemCaseSensitive(a, "content");
-            if (!cJSON_IsNumber(id) || !tj_is_int_literal(id) || id->valuedouble < 0 || id->valuedouble > 2e9) {
-                LERR(cx, "added_tokens[%d].id: expected an integer id in [0, 2e9], found %s", ai,
+            if (!cJSON_IsNumber(id) || !tj_is_int_literal(id) || id->valuedouble < 0 || id->valuedouble > 16777215) {
+                LERR(cx, "added_tokens[%d].id: expected an integer id in [0, 16777215], found %s", ai,
                      cJSON_IsNumber(id) ? "another number" : json_type_name(id));
                 return 0;
             }
@@ -585,8 +585,14 @@ int tokenizer_load_json(const char *json, size_t len, const char *name, v4_token
     size_t eoff = 0;
     cJSON *root = tj_parse(json, len, &eoff);
     if (!root) {
-        if (eoff >= len) LERR(&cx, "invalid JSON: unexpected end of input at byte %zu (truncated file?)", eoff);
-        else LERR(&cx, "invalid JSON at byte %zu of %zu", eoff, len);
+        char path[160];
+        if (tj_path_at(json, len, path, sizeof path) || eoff >= len)
+            LERR(&cx, "invalid JSON: unexpected end of input at byte %zu in %s (truncated file?)", len, path);
+        else {
+            tj_path_at(json, eoff, path, sizeof path);
+            LERR(&cx, "invalid JSON at byte %zu of %zu in %s%s", eoff, len, path,
+                 tj_is_nul_escape(json, len, eoff) ? " (a \\u0000 escape in a string is not supported)" : "");
+        }
         return 2;
     }
     v4_tokenizer *t = calloc(1, sizeof *t);

@@ -17,6 +17,7 @@
 #define V4_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define V4_ERRLEN 1024
@@ -183,5 +184,24 @@ int v4_dsml_render(const char *tool_calls_json, char **out, char *err, size_t er
  * Malformed input: non-zero, err says what was expected at which byte offset. */
 int v4_dsml_parse(const char *text, size_t len, int thinking, char **json_out, char *err,
                   size_t errlen);
+
+/* ---------------------------------------------------------------------------------------------
+ * Checkpoint-level tools (for `v4eval info` and `v4eval init-random`)
+ * Return 0 on success, 2 for bad input, 1 for I/O failures (one line in err).
+ * ------------------------------------------------------------------------------------------- */
+
+/* v4_describe: exactly one of model_dir (loads config + safetensors, validates every tensor,
+ * reports the bytes as stored) or config_path (derives everything from the config). Prints
+ * parameters (total, activated), layer schedule, bytes per format, KV bytes per token and the
+ * OpenBLAS kernel to out. */
+int v4_describe(const char *model_dir, const char *config_path, FILE *out, char *err,
+                size_t errlen);
+
+/* v4_init_random: writes out_dir/config.json + model.safetensors with random weights in the
+ * official layout (format "bf16" or "fp8"), copies tokenizer (may be NULL) to
+ * out_dir/tokenizer.json, re-validates the result and prints one summary line to out. */
+int v4_init_random(const char *config_path, const char *out_dir, uint64_t seed,
+                   const char *format, const char *tokenizer, FILE *out, char *err,
+                   size_t errlen);
 
 #endif /* V4_H */

@@ -5,6 +5,7 @@
  * string of §14.4 byte for byte, the thinking-mode tool example of §14.4 with the TOOLS block
  * of §14.2, and one case per encoder rule of §14.5.
  */
+#include <cjson/cJSON.h>
 #include "tests/test_util.h"
 
 #define BOS "<｜begin▁of▁sentence｜>"
@@ -224,6 +225,7 @@ static void test_json_fidelity(void) {
 static void test_errors(void) {
     enc_err("not an array", "{\"role\": \"user\"}", NULL, NULL, "messages: expected a JSON array");
     enc_err("bad JSON", "[{\"role\": ", NULL, NULL, "messages: invalid JSON at byte");
+    enc_err("NUL escape", "[{\"role\": \"user\", \"content\": \"a\\u0000b\"}]", NULL, NULL, "at byte 31 (a \\u0000 escape (NUL) in a string is not supported) in [0].content");
     enc_err("unknown role", "[{\"role\": \"robot\", \"content\": \"x\"}]", NULL, NULL, "messages[0].role: unknown role \"robot\"");
     enc_err("missing role", "[{\"content\": \"x\"}]", NULL, NULL, "messages[0].role: expected a string");
     enc_err("user content null", "[{\"role\": \"user\", \"content\": null}]", NULL, NULL, "messages[0].content: expected a string, found null");
@@ -236,6 +238,43 @@ static void test_errors(void) {
     enc_err("unknown task", "[{\"role\": \"user\", \"content\": \"q\", \"task\": \"dance\"}]", NULL, NULL, "messages[0].task: unknown task");
 }
 
+/* Differential oracle: prompts produced by DeepSeek's official encoder for seeded random
+ * conversations (tests/fixtures/text/make_official_cases.py). */
+static void test_official_cases(void) {
+    size_t len;
+    char *src = read_file_all("tests/fixtures/text/official_chat_cases.json", &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+    cJSON *root = cJSON_Parse(src);
+    free(src);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    int n = 0, bad = 0;
+    for (cJSON *c = root->child; c; c = c->next, n++) {
+        v4_chat_opts o = v4_chat_opts_default();
+        o.thinking = cJSON_IsTrue(cJSON_GetObjectItem(c, "thinking")) || cJSON_GetObjectItem(c, "thinking")->valuedouble == 1;
+        o.drop_thinking = cJSON_GetObjectItem(c, "drop")->valuedouble == 1;
+        cJSON *eff = cJSON_GetObjectItem(c, "effort");
+        o.effort = cJSON_IsString(eff) ? eff->valuestring : NULL;
+        const char *msgs = cJSON_GetObjectItem(c, "messages")->valuestring;
+        const char *want = cJSON_GetObjectItem(c, "prompt")->valuestring;
+        char err[V4_ERRLEN], *out = NULL;
+        int rc = v4_chat_encode(msgs, NULL, &o, &out, err, sizeof err);
+        if (rc || strcmp(out, want) != 0) {
+            if (bad++ < 3) {
+                size_t i = 0;
+                while (!rc && out[i] && out[i] == want[i]) i++;
+                printf("    case %d (thinking=%d drop=%d effort=%s) %s at byte %zu\n    messages %s\n    got  %s\n    want %s\n", n,
+                       o.thinking, o.drop_thinking, o.effort ? o.effort : "none", rc ? err : "differs", i, msgs,
+                       rc ? "" : out + (i > 40 ? i - 40 : 0), want + (i > 40 ? i - 40 : 0));
+            }
+        }
+        free(out);
+    }
+    printf("    %d official encoder cases, %d mismatches\n", n, bad);
+    CU_ASSERT(n >= 300);
+    CU_ASSERT_EQUAL(bad, 0);
+    cJSON_Delete(root);
+}
+
 static const test_case TESTS[] = {
     {"golden_multiturn_chat", test_golden_multiturn_chat},
     {"thinking_tool_example", test_thinking_tool_example},
@@ -244,6 +283,7 @@ static const test_case TESTS[] = {
     {"transitions_and_merging", test_transitions_and_merging},
     {"json_fidelity", test_json_fidelity},
     {"errors", test_errors},
+    {"official_cases", test_official_cases},
     {NULL, NULL},
 };
 TEST_MAIN("chat", TESTS)

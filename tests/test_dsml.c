@@ -99,6 +99,9 @@ static void test_parse_calls(void) {
     snprintf(buf, sizeof buf, "%.*s", (int)(strlen(t) - strlen(EOS)), t);
     free(parse_ok(buf, 0, NULL));
     free(parse_ok("x\n\n<" D "tool_calls", 0, "{\"content\": \"x\", \"reasoning\": \"\", \"tool_calls\": []}"));
+    /* a verbatim value may hold escapes that C strings cannot (\u0000): kept as written */
+    free(parse_ok("\n\n<" D "tool_calls>\n<" D "invoke name=\"f\">\n<" D "parameter name=\"v\" string=\"false\">[\"a\\u0000\"]</" D "parameter>\n</" D "invoke>\n</" D "tool_calls>" EOS, 0,
+                  "{\"content\": \"\", \"reasoning\": \"\", \"tool_calls\": [{\"name\": \"f\", \"arguments\": {\"v\": [\"a\\u0000\"]}}]}"));
     /* whitespace before name= in the invoke header is allowed (\s*) */
     free(parse_ok("\n\n<" D "tool_calls>\n<" D "invoke \n name=\"f\">\n</" D "invoke>\n</" D "tool_calls>" EOS, 0,
                   "{\"content\": \"\", \"reasoning\": \"\", \"tool_calls\": [{\"name\": \"f\", \"arguments\": {}}]}"));
@@ -296,6 +299,70 @@ static void test_roundtrip_random(void) {
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* Differential oracle: DeepSeek's official parser on seeded valid and mutated completions
+ * (tests/fixtures/text/make_official_cases.py). Accepted texts must give the same content,
+ * reasoning, names and argument text; rejected ones must fail with the same kind of error.
+ * Where upstream accepts a string="false" value that is not JSON, this parser must refuse it. */
+static void test_official_cases(void) {
+    size_t len;
+    char *src = read_file_all("tests/fixtures/text/official_parse_cases.json", &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+    cJSON *root = cJSON_Parse(src);
+    free(src);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    int n = 0, bad = 0, n_ok = 0, n_err = 0, n_notjson = 0;
+    for (cJSON *c = root->child; c; c = c->next, n++) {
+        const char *text = cJSON_GetObjectItem(c, "text")->valuestring;
+        int thinking = cJSON_GetObjectItem(c, "thinking")->valuedouble == 1;
+        char err[V4_ERRLEN], *out = NULL;
+        err[0] = 0;
+        int rc = v4_dsml_parse(text, strlen(text), thinking, &out, err, sizeof err);
+        const char *why = NULL;
+        if (cJSON_IsTrue(cJSON_GetObjectItem(c, "ok"))) {
+            text_buf want = {0};
+            int all_json = 1;
+            tb_puts(&want, "{\"content\": ");
+            const char *ct = cJSON_GetObjectItem(c, "content")->valuestring, *rs = cJSON_GetObjectItem(c, "reasoning")->valuestring;
+            tj_dump_string(ct, strlen(ct), &want);
+            tb_puts(&want, ", \"reasoning\": ");
+            tj_dump_string(rs, strlen(rs), &want);
+            tb_puts(&want, ", \"tool_calls\": [");
+            int k = 0;
+            for (cJSON *tc = cJSON_GetObjectItem(c, "tool_calls")->child; tc; tc = tc->next, k++) {
+                const char *nm = cJSON_GetObjectItem(tc, "name")->valuestring, *args = cJSON_GetObjectItem(tc, "arguments")->valuestring;
+                cJSON *chk = tj_parse(args, strlen(args), NULL);
+                all_json &= chk != NULL;
+                cJSON_Delete(chk);
+                tb_puts(&want, k ? ", {\"name\": " : "{\"name\": ");
+                tj_dump_string(nm, strlen(nm), &want);
+                tb_puts(&want, ", \"arguments\": ");
+                tb_puts(&want, args);
+                tb_putc(&want, '}');
+            }
+            tb_puts(&want, "]}");
+            if (all_json) { n_ok++; if (rc || strcmp(out, want.p) != 0) why = want.p; }
+            else { n_notjson++; if (rc != 2 || !strstr(err, "not JSON")) why = "an error about a value that is not JSON"; }
+            if (why) {
+                if (bad++ < 4) printf("    case %d: %s\n    text %s\n    got  %s\n    want %s\n", n, thinking ? "thinking" : "chat", text, rc ? err : out, why);
+                why = NULL;
+            }
+            tb_free(&want);
+        } else {
+            n_err++;
+            const char *e = cJSON_GetObjectItem(c, "error")->valuestring;
+            if (rc != 2 || strncmp(err, e, strlen(e)) != 0) {
+                if (bad++ < 4) printf("    case %d: %s\n    text %s\n    got  %s\n    want error \"%s\"\n", n, thinking ? "thinking" : "chat", text, rc ? err : out, e);
+            }
+        }
+        free(out);
+    }
+    printf("    %d official parser cases (%d accepted, %d accepted upstream with non-JSON values, %d rejected), %d mismatches\n",
+           n, n_ok, n_notjson, n_err, bad);
+    CU_ASSERT(n >= 500);
+    CU_ASSERT_EQUAL(bad, 0);
+    cJSON_Delete(root);
+}
+
 static const test_case TESTS[] = {
     {"parse_golden", test_parse_golden},
     {"parse_plain", test_parse_plain},
@@ -303,6 +370,7 @@ static const test_case TESTS[] = {
     {"parse_malformed", test_parse_malformed},
     {"render", test_render},
     {"roundtrip_random", test_roundtrip_random},
+    {"official_cases", test_official_cases},
     {NULL, NULL},
 };
 TEST_MAIN("dsml", TESTS)

@@ -187,6 +187,71 @@ static int load_patched(const char *from, const char *to, char *err, size_t errl
     return rc;
 }
 
+/* The fixture with each pair (from, to) replaced once, in order; NULL if it does not load. */
+static v4_tokenizer *load_variant(const char *const *pairs, int npairs) {
+    size_t len = 0;
+    char *src = read_file_all(TINY, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+    for (int i = 0; i < npairs; i++) {
+        const char *from = pairs[2 * i], *to = pairs[2 * i + 1];
+        char *at = strstr(src, from);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+        size_t fl = strlen(from), tl = strlen(to), n = strlen(src);
+        char *dst = malloc(n - fl + tl + 1);
+        memcpy(dst, src, (size_t)(at - src));
+        memcpy(dst + (at - src), to, tl);
+        memcpy(dst + (at - src) + tl, at + fl, n - (size_t)(at - src) - fl + 1);
+        free(src);
+        src = dst;
+    }
+    char err[V4_ERRLEN];
+    v4_tokenizer *t = NULL;
+    if (tokenizer_load_json(src, strlen(src), "variant.json", &t, err, sizeof err)) printf("    %s\n", err);
+    free(src);
+    return t;
+}
+
+/* Split behaviours other than Isolated, on the first pre-tokenizer step (pattern replaced). */
+static void test_split_behaviours(void) {
+    static const struct { const char *pat, *beh, *text; int32_t want[6]; int n; } C[] = {
+        {"e", "Isolated", "he", {104, 101}, 2},
+        {"e", "MergedWithPrevious", "he", {257}, 1},
+        {"e", "MergedWithNext", "he", {104, 101}, 2},
+        {"l", "MergedWithPrevious", "ld", {108, 100}, 2},
+        {"l", "MergedWithNext", "ld", {263}, 1},
+        {"a", "Contiguous", "xaax", {120, 266, 120}, 3},
+        {"a", "Isolated", "xaax", {120, 97, 97, 120}, 4},
+        {"a", "Removed", "xaax", {120, 120}, 2},
+    };
+    for (size_t i = 0; i < sizeof C / sizeof *C; i++) {
+        char beh[64];
+        snprintf(beh, sizeof beh, "\"behavior\": \"%s\"", C[i].beh);
+        const char *pairs[] = {"\\\\p{N}{1,3}", C[i].pat, "\"behavior\": \"Isolated\"", beh};
+        v4_tokenizer *t = load_variant(pairs, 2);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+        if (!check_ids(t, C[i].text, strlen(C[i].text), 1, C[i].want, (size_t)C[i].n)) printf("    (%s, %s)\n", C[i].pat, C[i].beh);
+        if (strcmp(C[i].beh, "Removed") != 0) CU_ASSERT(roundtrip(t, "xaax hello-world 1e2", 20, 1));
+        v4_tokenizer_free(t);
+    }
+    /* ignore_merges: a whole-piece vocab hit wins over the merges */
+    const char *im[] = {"\"aa\": 266", "\"aa\": 266, \"xyz\": 267", "\"fuse_unk\": false", "\"fuse_unk\": false, \"ignore_merges\": true"};
+    v4_tokenizer *t = load_variant(im, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT(check_ids(t, "xyz", 3, 1, IDS(267)));
+    CU_ASSERT(check_ids(t, "aaa", 3, 1, IDS(266, 97)));
+    v4_tokenizer_free(t);
+    t = load_variant(im, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT(check_ids(t, "xyz", 3, 1, IDS(120, 121, 122)));
+    v4_tokenizer_free(t);
+    /* ByteLevel with use_regex: the GPT-2 split ("'s" is its own piece) */
+    const char *g[] = {"\"use_regex\": false", "\"use_regex\": true"};
+    t = load_variant(g, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT(check_ids(t, "hello world's", 13, 1, IDS(259, 264, 39, 115)));
+    v4_tokenizer_free(t);
+}
+
 static void test_bad_tokenizer_files(void) {
     char err[V4_ERRLEN];
     CU_ASSERT_EQUAL(load_patched("\"type\": \"BPE\"", "\"type\": \"Unigram\"", err, sizeof err), 2);
@@ -200,7 +265,7 @@ static void test_bad_tokenizer_files(void) {
     CU_ASSERT_EQUAL(load_patched("\"behavior\": \"Isolated\"", "\"behavior\": \"Sideways\"", err, sizeof err), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "behavior: unknown value \"Sideways\""));
     CU_ASSERT_EQUAL(load_patched("\"id\": 300", "\"id\": \"300\"", err, sizeof err), 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "added_tokens[0].id"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "added_tokens[0].id: expected an integer id in [0, 16777215]"));
     CU_ASSERT_EQUAL(load_patched("\"normalizers\": []", "\"normalizers\": [{\"type\": \"NFC\"}]", err, sizeof err), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "normalizer"));
     CU_ASSERT_EQUAL(load_patched("\"type\": \"ByteLevel\",\n    \"add_prefix_space\": false", "\"type\": \"Whitespace\",\n    \"add_prefix_space\": false", err, sizeof err), 2);
@@ -218,6 +283,23 @@ static void test_bad_tokenizer_files(void) {
         CU_ASSERT_PTR_NOT_NULL(strstr(err, "truncated"));
         if (i == 3) printf("    %s\n", err);
     }
+    /* the message names where the cut fell */
+    char *m = strstr(src, "\"Ġworld\"");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    v4_tokenizer *tc = NULL;
+    CU_ASSERT_EQUAL(tokenizer_load_json(src, (size_t)(m - src) + 4, "cut.json", &tc, err, sizeof err), 2);
+    printf("    %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "in model.vocab.Ġw (truncated"));
+    m = strstr(src, "\"he ll\"");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(tokenizer_load_json(src, (size_t)(m - src) + 3, "cut.json", &tc, err, sizeof err), 2);
+    printf("    %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "in model.merges[2] (truncated"));
+    m = strstr(src, "\"byte_fallback\"");
+    memcpy(m, "\"byte_fallback\": ?", 18);
+    CU_ASSERT_EQUAL(tokenizer_load_json(src, len, "bad.json", &tc, err, sizeof err), 2);
+    printf("    %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "in model.byte_fallback"));
     free(src);
     v4_tokenizer *t = NULL;
     CU_ASSERT_EQUAL(v4_tokenizer_load("tests/fixtures/text/no-such-file.json", &t, err, sizeof err), 2);
@@ -252,15 +334,24 @@ static void test_tiny_long_piece(void) {
  * ---------------------------------------------------------------------------------------- */
 
 static v4_tokenizer *g_ds;     /* V3 tokenizer.json as published */
-static v4_tokenizer *g_ds_v4;  /* the same plus V4's special tokens (spec §14.1 table) */
+static v4_tokenizer *g_ds_v4;  /* the same plus V4's special tokens (spec §14.1 table, --v4) */
 static int g_ds_tried;
 
-/* The V4 special tokens that the V3 file lacks (ids verified by the V4 test vector, spec §14.1). */
-static const struct { int id; const char *s; } V4_SPECIAL[] = {
-    {128821, "<think>"}, {128822, "</think>"}, {128825, "｜DSML｜"},
-    {128828, "<｜latest_reminder｜>"}, {128829, "<｜action｜>"}, {128830, "<｜query｜>"},
-    {128831, "<｜authority｜>"}, {128832, "<｜domain｜>"}, {128836, "<｜title｜>"},
-    {128845, "<｜read_url｜>"}, {129279, "<｜image｜>"}, {0, NULL}};
+/* Runs scripts/fetch-deepseek-tokenizer [ARG] and loads the path it prints; NULL when the
+ * script fails (npm registry unreachable). */
+static v4_tokenizer *ds_fetch_load(const char *arg) {
+    char cmd[128], path[512] = {0}, err[V4_ERRLEN];
+    snprintf(cmd, sizeof cmd, "scripts/fetch-deepseek-tokenizer %s", arg);
+    FILE *p = popen(cmd, "r");
+    if (!p) return NULL;
+    if (!fgets(path, sizeof path, p)) path[0] = 0;
+    int rc = pclose(p);
+    path[strcspn(path, "\n")] = 0;
+    if (rc != 0 || !path[0]) return NULL;
+    v4_tokenizer *t = NULL;
+    if (v4_tokenizer_load(path, &t, err, sizeof err)) printf("    %s\n", err);
+    return t;
+}
 
 static void ds_free(void) {
     v4_tokenizer_free(g_ds);
@@ -271,32 +362,8 @@ static void ds_load(void) {
     if (g_ds_tried) return;
     g_ds_tried = 1;
     atexit(ds_free);
-    FILE *p = popen("scripts/fetch-deepseek-tokenizer", "r");
-    char path[512] = {0};
-    if (!p || !fgets(path, sizeof path, p)) { if (p) pclose(p); return; }
-    int rc = pclose(p);
-    path[strcspn(path, "\n")] = 0;
-    if (rc != 0 || !path[0]) return;
-    char err[V4_ERRLEN];
-    if (v4_tokenizer_load(path, &g_ds, err, sizeof err)) { printf("    %s\n", err); return; }
-    /* V4 overlay: append the V4 special tokens to added_tokens and load from memory. */
-    size_t len;
-    char *src = read_file_all(path, &len);
-    cJSON *root = src ? cJSON_Parse(src) : NULL;
-    free(src);
-    if (!root) return;
-    cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
-    for (int i = 0; V4_SPECIAL[i].s; i++) {
-        cJSON *a = cJSON_CreateObject();
-        cJSON_AddNumberToObject(a, "id", V4_SPECIAL[i].id);
-        cJSON_AddStringToObject(a, "content", V4_SPECIAL[i].s);
-        cJSON_AddBoolToObject(a, "special", 1);
-        cJSON_AddItemToArray(added, a);
-    }
-    char *txt = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (tokenizer_load_json(txt, strlen(txt), "v4-overlay", &g_ds_v4, err, sizeof err)) printf("    %s\n", err);
-    free(txt);
+    g_ds = ds_fetch_load("");
+    if (g_ds) g_ds_v4 = ds_fetch_load("--v4");
 }
 
 #define NEED_DS()                                                                             \
@@ -321,6 +388,8 @@ static void test_deepseek_vectors(void) {
     CU_ASSERT_EQUAL(v4_token_id(g_ds_v4, "<｜begin▁of▁sentence｜>"), 0);
     CU_ASSERT_EQUAL(v4_token_id(g_ds_v4, "<｜end▁of▁sentence｜>"), 1);
     CU_ASSERT_EQUAL(v4_token_id(g_ds_v4, "｜DSML｜"), 128825);
+    CU_ASSERT_EQUAL(v4_token_id(g_ds_v4, "<｜latest_reminder｜>"), 128828);
+    CU_ASSERT_EQUAL(v4_tokenizer_vocab_size(g_ds_v4), 129280); /* the model's embedding rows */
     /* "<｜DSML｜invoke" is "<" + ｜DSML｜ + "invoke" (spec §14.1) */
     const char *s3 = "<｜DSML｜invoke";
     int32_t *ids;
@@ -393,6 +462,28 @@ static void test_deepseek_1mb(void) {
     CU_ASSERT(bl == n && !memcmp(back, big, n));
     free(back);
     free(ids);
+    /* and 1 MB with few repeated words (random letters, CJK, digits, punctuation): the per-call
+     * cache cannot help much, so this times the regex splits and the merge heap */
+    static const char *const alpha[] = {"a", "e", "i", "o", "u", "n", "s", "t", "r", "l", "k", "z", "é", "ß",
+                                        "д", "ж", "中", "文", "の", "ア", "😀", "1", "7", " ", " ", " ", ",", ".", "\n"};
+    uint64_t r = 88172645463325252ull;
+    n = 0;
+    while (n < (1u << 20)) {
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        const char *a = alpha[(r >> 8) % (sizeof alpha / sizeof *alpha)];
+        size_t al = strlen(a);
+        memcpy(big + n, a, al);
+        n += al;
+    }
+    c0 = clock();
+    CU_ASSERT_EQUAL_FATAL(v4_tokenize(g_ds_v4, big, n, 1, &ids, &k, err, sizeof err), 0);
+    sec = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    printf("    %zu random bytes -> %zu tokens in %.3f s CPU\n", n, k, sec);
+    CU_ASSERT(sec < 0.7);
+    CU_ASSERT_EQUAL(v4_detokenize(g_ds_v4, ids, k, &back, &bl, err, sizeof err), 0);
+    CU_ASSERT(bl == n && !memcmp(back, big, n));
+    free(back);
+    free(ids);
     free(big);
 }
 
@@ -403,6 +494,7 @@ static const test_case TESTS[] = {
     {"tiny_special_tokens", test_tiny_special_tokens},
     {"tiny_empty_and_invalid_utf8", test_tiny_empty_and_invalid_utf8},
     {"tiny_detokenize_errors", test_tiny_detokenize_errors},
+    {"split_behaviours", test_split_behaviours},
     {"bad_tokenizer_files", test_bad_tokenizer_files},
     {"tiny_long_piece", test_tiny_long_piece},
     {"deepseek_vectors", test_deepseek_vectors},
