@@ -102,10 +102,9 @@ class Gen:
         D = cfg["hidden_size"]
         # A fixed "bias direction" u of the residual stream: every embedding carries +U_GAIN*u,
         # the sub-block outputs are kept orthogonal to u (so the component survives every layer)
-        # and most input projections ignore it. Only the lightning indexer reads it: its head
-        # weights and the nope dims of its queries and keys get a positive component along u, so
-        # that ReLU(q.k) is rarely exactly 0 and the top-k never has to choose between tied
-        # zero scores (which an exact reproduction could not resolve).
+        # and most input projections ignore it. The lightning indexer's head weights read it
+        # (w_h = weights_proj . a > 0 for every token); with odd index heads = -even heads (see
+        # block) every score is a positive sum, so the top-k never meets ties at 0.
         u = self.rng.standard_normal(D)
         self.u = u / np.linalg.norm(u)
         self.t = {}      # name -> float64 array

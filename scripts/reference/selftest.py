@@ -237,9 +237,42 @@ def t_model():
                 check(f"{name}/mtp_logits_noqat reproduced", dm == 0.0, f"max |d| {dm:.1e}")
 
 
+def t_tokenizer():
+    import json
+    import train_bpe as tb
+    p = os.path.join(ROOT, "models", "tokenizer", "tokenizer.json")
+    if not os.path.exists(p):
+        check("tokenizer.json present", False, p)
+        return
+    tok = json.load(open(p, encoding="utf-8"))
+    v = tok["model"]["vocab"]
+    ids = sorted(v.values())
+    check("tokenizer: 4096 ids 0..4095, BOS 0, EOS 1",
+          ids == list(range(4096)) and v[tb.BOS] == 0 and v[tb.EOS] == 1, f"{len(ids)} ids")
+    added = {a["content"]: a["id"] for a in tok["added_tokens"]}
+    check("tokenizer: every special token added and in vocab",
+          all(added.get(s) == v.get(s) is not None for s in tb.ALL_SPECIALS))
+    pts = tok["pre_tokenizer"]["pretokenizers"]
+    check("tokenizer: Split x3 (Isolated) + ByteLevel(no prefix space, no regex)",
+          [x["type"] for x in pts] == ["Split"] * 3 + ["ByteLevel"]
+          and all(x["behavior"] == "Isolated" for x in pts[:3])
+          and pts[0]["pattern"]["Regex"] == r"\p{N}{1,3}"
+          and not pts[3]["add_prefix_space"] and not pts[3]["use_regex"]
+          and tok["model"]["byte_fallback"] is False and tok["decoder"]["type"] == "ByteLevel")
+    text = ("Hello! 毕老师！1 + 1 = 2 ĠÑĤÐ²ÑĬÑĢ\n\ndef f(x):\n    return x * 2\n"
+            "<｜User｜>你好<｜Assistant｜><think>推理</think>答案<｜end▁of▁sentence｜>")
+    enc = tb.encode_text(tok, text)
+    check("tokenizer: decode(encode(x)) == x", tb.decode_ids(tok, enc) == text, f"{len(enc)} tokens")
+    check("tokenizer: specials map to single ids",
+          enc[-1] == 1 and v["<｜User｜>"] in enc and v["</think>"] in enc)
+    check("tokenizer: digits split in groups of 3",
+          [tb.decode_ids(tok, [i]) for i in tb.encode_text(tok, "1234567")][:1] == ["123"])
+
+
 def main():
     torch.set_default_dtype(torch.float64)
-    for t in (t_sinkhorn, t_e4m3, t_e8m0_fp4, t_fake_quant, t_yarn, t_safetensors, t_model):
+    for t in (t_sinkhorn, t_e4m3, t_e8m0_fp4, t_fake_quant, t_yarn, t_safetensors, t_model,
+              t_tokenizer):
         t()
     print(f"selftest: {len(FAILED)} failed" + (f" ({', '.join(FAILED)})" if FAILED else ""))
     return 1 if FAILED else 0

@@ -551,3 +551,42 @@ class V4Ref:
         Xm = self.lin(p + "e_proj", e).unsqueeze(1) + self.lin(p + "h_proj", x)
         Xm = self.block(Xm, next_tok, p, c.n_layers, record)
         return self.logits_from_streams(Xm, p)
+
+
+# ------------------------------------------------------------------------------------------------
+# command line: the same contract as `v4eval logits` (for comparing the engine on any checkpoint)
+
+def main(argv=None):
+    import argparse
+    import sys
+    ap = argparse.ArgumentParser(
+        description="Reference DeepSeek-V4 logits at every position (float64), written as "
+                    "little-endian float32 [n_tokens x vocab] like `v4eval logits`.")
+    ap.add_argument("--model", required=True, help="folder with config.json + model.safetensors")
+    ap.add_argument("--tokens-file", required=True, help="JSON array of token ids")
+    ap.add_argument("--out", required=True, help="output .f32 file")
+    ap.add_argument("--qat", choices=["on", "off"], default="on",
+                    help="QAT emulation (default on, as the official code)")
+    ap.add_argument("--mtp-out", help="also write the MTP logits [n_tokens-1 x vocab] here")
+    args = ap.parse_args(argv)
+    try:
+        with open(args.tokens_file) as f:
+            tokens = json.load(f)
+        ref = V4Ref(args.model)
+    except (OSError, ValueError, KeyError, sio.SafetensorsError) as e:
+        print(f"v4ref: {e}", file=sys.stderr)
+        return 2
+    if (not isinstance(tokens, list) or not tokens
+            or not all(isinstance(t, int) and 0 <= t < ref.cfg.vocab for t in tokens)):
+        print(f"v4ref: {args.tokens_file}: expected a non-empty JSON array of ids in "
+              f"[0, {ref.cfg.vocab})", file=sys.stderr)
+        return 2
+    out = ref.forward(tokens, qat=args.qat == "on", mtp=bool(args.mtp_out))
+    out["logits"].numpy().astype("<f4").tofile(args.out)
+    if args.mtp_out and "mtp_logits" in out:
+        out["mtp_logits"].numpy().astype("<f4").tofile(args.mtp_out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
