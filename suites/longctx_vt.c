@@ -198,7 +198,9 @@ static int vt_make(const suite *s, const suite_task *t, int index, uint64_t seed
         rc = lc_fit_run(ctx, &f, 500 - t->max_new_tokens, "vt in-context example", &fr, err, errlen);
         if (!rc) {
             sbuf b = {0};
+            /* RULER: example input (ending in the answer prefix) + " " + the answers */
             sbuf_puts(&b, fr.prompt);
+            sbuf_puts(&b, " ");
             for (int a = 0; a <= e.hops; a++) sbuf_printf(&b, "%s%s", a ? " " : "", ev[a]);
             sbuf_puts(&b, "\n\n\n\n"); /* RULER: example + "\n\n", then + "\n\n" before the task */
             free(icl);
