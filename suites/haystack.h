@@ -3,7 +3,7 @@
  *
  * Three sources, all deterministic:
  *   - generated essay-like prose: sentences built from this project's own word lists and
- *     sentence patterns (no copyrighted text), grouped into paragraphs;
+ *     sentence patterns (no copyrighted text), joined by single spaces as RULER joins its essays;
  *   - RULER's noise line ("The grass is green. …"), repeated;
  *   - the user's own .txt files (--haystack-dir), split into sentences and cycled.
  * Plus the word lists the tasks draw keys and words from (adjective-noun keys, the cwe word

@@ -297,6 +297,12 @@ static int gsm8k_make(const suite *s, const suite_task *t, int index, uint64_t s
         sbuf user = {0};
         if (strcmp(t->template_name, "raw") == 0) {
             sbuf_printf(&user, "Question: %s\nAnswer:", q); /* lm-eval gsm8k form */
+            if (!t->n_stops) { /* and lm-eval's stop strings */
+                static const char *const STOPS[] = {"Question:", "</s>", "<|im_end|>"};
+                out->stops = malloc(sizeof(char *) * 3);
+                for (int k = 0; k < 3; k++) out->stops[k] = sdup(STOPS[k]);
+                out->n_stops = 3;
+            }
         } else {
             sbuf_puts(&user, MATH_INSTRUCT);
             sbuf_printf(&user, "Question: %s", q);

@@ -68,7 +68,9 @@
 /* One evaluation sample, fully materialised. Owned by whoever called the generator;
  * free with eval_sample_free. */
 typedef struct {
-    char *id;              /* stable sample id (dataset's own id, or "task/len/depth/index") */
+    char *id;              /* stable sample id: the dataset's own id (HumanEval/MBPP task_id,
+                              BFCL id, "gsm8k/<line-1>", MATH unique_id) or "task/len/index",
+                              "task/len/dDEPTH%/index" (grid), "task/index" (generators) */
     char *suite;           /* suite name */
     char *task;            /* task name */
     int length;            /* target context length in model tokens (0 = not a length task) */
@@ -126,7 +128,8 @@ typedef struct {
 typedef struct {
     const char **tasks; int n_tasks;     /* keep only these tasks */
     const int *lengths; int n_lengths;
-    int limit;                           /* max samples per task (0 = all) */
+    int limit;                           /* max samples per task (0 = all); per (length,
+                                            depth) cell for length tasks */
     uint64_t seed;                       /* 0 = suite default; otherwise moves into a new part of the eval seed space */
     const char *data_path;               /* dataset file/dir for loaders */
     const char *haystack_dir;            /* user haystack text */
@@ -171,7 +174,10 @@ int suite_task_sample(const suite *s, const suite_task *t, int index, const suit
 int suite_export_jsonl(const suite *s, const suite_ctx *ctx, FILE *out, int *n_written,
                        int *n_errors, char *err, size_t errlen);
 
-/* Seed spaces: eval seeds have the top bit clear, train seeds have it set. */
+/* Seed spaces: eval seeds have the top bit clear, train seeds have it set. suite_seed mixes
+ * (base, task name, index) with splitmix64; generators seed their xoshiro256** with it. For
+ * length tasks base is the task seed mixed with the cell's length and depth values, so a cell
+ * keeps its samples when --lengths or --limit change the grid around it. */
 #define SUITE_TRAIN_SEED_BIT (1ULL << 63)
 uint64_t suite_seed(uint64_t base, const char *task, int index, int train);
 

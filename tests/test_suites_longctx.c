@@ -8,6 +8,7 @@
  * so that lengths are counted in real tokens, and the raw template so that the test does not
  * depend on the chat encoder (a chat case runs when the encoder is linked).
  */
+#include <pthread.h>
 #include "tests/test_util.h"
 #include "suites/suite.h"
 
@@ -213,6 +214,9 @@ static void test_grid_depth(void) {
          * sentence of snapping */
         CU_ASSERT(fabs(da - d / 10.0) < 0.08);
         CU_ASSERT(da >= last);
+        /* within the haystack: at the requested depth, snapped back by at most one sentence */
+        double hd = cJSON_GetArrayItem(cJSON_GetObjectItem(x.meta, "haystack_depths"), 0)->valuedouble;
+        CU_ASSERT(hd <= d / 10.0 + 1e-9 && hd > d / 10.0 - 0.02);
         last = da;
         eval_sample_free(&x);
     }
@@ -335,7 +339,81 @@ static void test_real_tokenizer_chat(void) {
     v4_tokenizer_free(tk);
 }
 
+/* needle-distractor haystacks never reuse the queried key (the answer stays unique) */
+static void test_distractor_keys(void) {
+    int L[] = {131072};
+    suite_overrides ov = {0};
+    const char *tasks[1] = {"niah_multikey_2"};
+    ov.tasks = tasks; ov.n_tasks = 1; ov.lengths = L; ov.n_lengths = 1; ov.limit = 10;
+    suite *s = NULL;
+    char err[V4_ERRLEN];
+    CU_ASSERT_EQUAL_FATAL(suite_load("longctx", &ov, &s, err, sizeof err), 0);
+    suite_ctx ctx = {NULL, 0, NULL, 0};
+    for (int i = 0; i < 10; i++) {
+        eval_sample x;
+        CU_ASSERT_EQUAL_FATAL(suite_task_sample(s, &s->tasks[0], i, &ctx, &x, err, sizeof err), 0);
+        const char *key = cJSON_GetArrayItem(cJSON_GetObjectItem(x.meta, "queries"), 0)->valuestring;
+        char pat[128];
+        snprintf(pat, sizeof pat, "numbers for %s is:", key);
+        int n = 0;
+        for (const char *p = x.prompt; (p = strstr(p, pat)); p++) n++;
+        CU_ASSERT_EQUAL(n, 1);
+        CU_ASSERT(cJSON_GetObjectItem(x.meta, "haystack_units")->valueint > 500);
+        eval_sample_free(&x);
+    }
+    suite_free(s);
+}
+
+/* samples made from several threads at once equal the ones made one by one */
+typedef struct { suite *s; int ti, from, to; char **out; } par_job;
+static void *par_run(void *p) {
+    par_job *j = p;
+    suite_ctx ctx = {tok(), 0, NULL, 0};
+    for (int i = j->from; i < j->to; i++) {
+        eval_sample x;
+        char err[V4_ERRLEN];
+        if (suite_task_sample(j->s, &j->s->tasks[j->ti], i, &ctx, &x, err, sizeof err) == 0) {
+            j->out[i] = strdup(x.prompt);
+            eval_sample_free(&x);
+        }
+    }
+    return NULL;
+}
+
+static void test_threads(void) {
+    if (!tok()) { test_skip("no tokenizer fixture"); return; }
+    int L[] = {2048, 4096};
+    suite_overrides ov = {0};
+    const char *tasks[] = {"niah_single_2", "niah_multikey_3"};
+    ov.tasks = tasks; ov.n_tasks = 2; ov.lengths = L; ov.n_lengths = 2; ov.limit = 4;
+    suite *a = NULL, *b = NULL;
+    char err[V4_ERRLEN];
+    CU_ASSERT_EQUAL_FATAL(suite_load("longctx", &ov, &a, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(suite_load("longctx", &ov, &b, err, sizeof err), 0);
+    for (int ti = 0; ti < 2; ti++) {
+        int n = suite_task_count(&a->tasks[ti]);
+        char **seq = calloc((size_t)n, sizeof(char *)), **par = calloc((size_t)n, sizeof(char *));
+        par_job one = {a, ti, 0, n, seq};
+        par_run(&one);
+        pthread_t th[4];
+        par_job jobs[4];
+        for (int k = 0; k < 4; k++) {
+            jobs[k] = (par_job){b, ti, k * n / 4, (k + 1) * n / 4, par};
+            pthread_create(&th[k], NULL, par_run, &jobs[k]);
+        }
+        for (int k = 0; k < 4; k++) pthread_join(th[k], NULL);
+        for (int i = 0; i < n; i++) {
+            CU_ASSERT(seq[i] && par[i] && strcmp(seq[i], par[i]) == 0);
+            free(seq[i]); free(par[i]);
+        }
+        free(seq); free(par);
+    }
+    suite_free(a); suite_free(b);
+}
+
 static const test_case TESTS[] = {
+    {"threads", test_threads},
+    {"distractor_keys", test_distractor_keys},
     {"real_tokenizer_chat", test_real_tokenizer_chat},
     {"deterministic", test_deterministic},
     {"seed_spaces", test_seed_spaces},

@@ -124,6 +124,8 @@ static void test_gsm8k_loader(void) {
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(x.target, "mode")->valuestring, "strict");
     CU_ASSERT_STRING_EQUAL(x.scorer, "gsm8k");
     CU_ASSERT(strncmp(x.prompt, "Question: Tom has 3 boxes", 25) == 0);
+    CU_ASSERT(strcmp(x.prompt + strlen(x.prompt) - 8, "\nAnswer:") == 0);
+    CU_ASSERT_EQUAL(x.n_stops, 3);
     eval_sample_free(&x);
     CU_ASSERT_EQUAL_FATAL(suite_task_sample(s, t, 1, &ctx, &x, err, sizeof err), 0);
     CU_ASSERT_STRING_EQUAL(x.id, "gsm8k/1");
