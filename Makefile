@@ -47,6 +47,9 @@ $(BUILD)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The run manifest records the flags this build was made with.
+$(BUILD)/harness/manifest.o: CFLAGS += -DV4EVAL_CFLAGS='"$(CC) $(OPT) $(SAN) $(EXTRA_CFLAGS)"'
+
 $(BUILD)/libv4eval.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

@@ -15,7 +15,7 @@ int cli_detokenize(int argc, char **argv);      /* harness/cli_text.c    */
 int cli_chat_encode(int argc, char **argv);     /* harness/cli_text.c    */
 int cli_parse_toolcalls(int argc, char **argv); /* harness/cli_text.c    */
 int cli_run(int argc, char **argv);             /* harness/cli_run.c     */
-int cli_compare(int argc, char **argv);         /* harness/cli_run.c     */
-int cli_report(int argc, char **argv);          /* harness/cli_run.c     */
+int cli_compare(int argc, char **argv);         /* harness/compare.c     */
+int cli_report(int argc, char **argv);          /* harness/report.c      */
 
 #endif /* V4_CLI_H */
