@@ -36,7 +36,7 @@ PREFIX_MODEL = $(if $(MODEL),$(MODEL),$(shell scripts/default-model))
 all: bin/v4eval
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
 
 deps: $(DEPS_OK)
 $(DEPS_OK): scripts/install-deps
