@@ -17,6 +17,51 @@
 #include <cjson/cJSON.h>
 #include "engine/v4.h"
 
+/*
+ * ---- Contract between suites/ and scorers/: scorer names and target formats ----------------
+ *
+ * eval_sample.scorer is one of the names below; eval_sample.target has the matching form.
+ *
+ *   "ruler_all"   RULER string_match_all. target: JSON array of answer strings, e.g.
+ *                 ["8675309"] or ["ABCDE","FGHIJ",…]. Score = mean over refs of
+ *                 (ref found case-insensitively as a substring of the output).
+ *   "ruler_part"  RULER string_match_part. target: JSON array; 1 if any ref is found.
+ *                 For both: the output is the continuation after meta.gen_prefix (RULER's
+ *                 answer prefix, already at the end of the prompt).
+ *   "gsm8k"       target: {"answer": "18", "mode": "strict"|"flexible"}. strict = the
+ *                 "#### N" extraction, flexible = the last number (lm-eval's two filters);
+ *                 mode says which is the primary score (report the other in details).
+ *   "math_number" target: {"answer": "929", "mode": "flexible"}: last number in the output
+ *                 (or "#### N" when present), numeric equality (ints, decimals, fractions).
+ *   "math_boxed"  target: {"answer": "\frac{5}{6}", "mode": "strict"}: last \boxed{} of the
+ *                 output, Hendrycks normalisation, then string/numeric equivalence.
+ *   "humaneval", "mbpp", "code_synth"
+ *                 target: {"prompt": …, "test": …, "entry_point": …, "test_setup_code": …,
+ *                 "test_list": [ … ], "style": "instruct"|"completion"}.
+ *                 humaneval/code_synth: test defines check(candidate); program = code + test +
+ *                 "check(<entry_point>)". mbpp: program = test_setup_code + code + each of
+ *                 test_list (asserts); test is "" and entry_point is the function name taken
+ *                 from the reference code. style "completion" (raw template): code = prompt +
+ *                 output cut at the stop strings. style "instruct" (chat): code = the first
+ *                 ```python fenced block of the output (else the whole output); when it does
+ *                 not define entry_point, prepend prompt (HumanEval's signature + docstring).
+ *                 Fields that do not apply are "" / [] (never missing).
+ *   "toolcall_ast" target: BFCL ground truth, a JSON array of single-key objects
+ *                 [{"func_name": {"param": [allowed values…]}}]; "" in a list means the
+ *                 optional parameter may be omitted. Order-free matching when more than one
+ *                 call is expected (parallel categories). The function docs with their types
+ *                 (BFCL form: "type": "dict", "integer", "float", …) are in meta.functions;
+ *                 the same functions as OpenAI tools are in eval_sample.tools.
+ *   "toolcall_irrelevance" target: []; passes iff the output has no tool call.
+ *
+ * Generated samples also carry meta.reference (when the generator knows one): an output that
+ * the scorer must accept — used to build training data and to test scorers end to end. Length
+ * tasks carry meta.prompt_tokens, meta.real_length (prompt + max_new_tokens),
+ * meta.needle_token_pos (first needle's token index, -1 if none), meta.needle_token_positions,
+ * meta.depth_actual and meta.gen_prefix.
+ * ---------------------------------------------------------------------------------------------
+ */
+
 /* One evaluation sample, fully materialised. Owned by whoever called the generator;
  * free with eval_sample_free. */
 typedef struct {
@@ -56,6 +101,11 @@ typedef struct {
     int n_samples;         /* per (length, depth) cell */
     uint64_t seed;
     char *data_path;       /* dataset file for loaders, NULL for generators */
+    /* added by the suites helper: */
+    char *suite_name;      /* the suite this task came from (differs per task under "all") */
+    int thinking;          /* 1 = thinking-mode chat prompts */
+    int limit;             /* --limit as applied (0 = none); see suite_task_count */
+    void *cache;           /* loader data / tokenized haystack units (owned, freed by suite_free) */
 } suite_task;
 
 typedef struct {
@@ -64,6 +114,9 @@ typedef struct {
     suite_task *tasks; int n_tasks;
     char hash[65];         /* sha256 hex of the resolved suite JSON */
     cJSON *resolved;       /* resolved suite JSON */
+    /* added by the suites helper: */
+    char *haystack_dir;    /* --haystack-dir as applied (NULL = generated filler) */
+    char **skipped; int n_skipped; /* "task: reason" for optional tasks left out (no data) */
 } suite;
 
 /* Overrides from the CLI; zero/NULL fields mean "as in the suite file". */
@@ -88,6 +141,7 @@ typedef struct {
     const v4_tokenizer *tok;
     int max_context;
     const char *haystack_dir;
+    int train;             /* added: 1 = draw from the train seed space (training data) */
 } suite_ctx;
 
 /* suite_task_count: number of samples the task will produce. */

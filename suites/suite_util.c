@@ -1,0 +1,434 @@
+/*
+ * suite_util.c — string buffer, keyed RNG, SHA-256, file and JSONL reading, token counting
+ * and the prompt/sample finishing step shared by every task generator (see suite_util.h).
+ *
+ * The SHA-256 is a plain FIPS 180-4 implementation written for this project (checked in
+ * tests/test_suites_load.c against the standard test vectors). gzip files are decompressed
+ * with libarchive's raw format + gzip filter, so .jsonl.gz datasets need no zlib code here.
+ */
+#include "suites/suite_util.h"
+
+#include <archive.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- string buffer ------------------------------------------------------------------------ */
+
+static void sbuf_reserve(sbuf *b, size_t extra) {
+    if (b->n + extra + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->n + extra + 1) cap *= 2;
+    char *p = realloc(b->s, cap);
+    if (!p) { fprintf(stderr, "v4eval: out of memory\n"); abort(); }
+    b->s = p; b->cap = cap;
+}
+
+void sbuf_put(sbuf *b, const char *s, size_t n) {
+    sbuf_reserve(b, n);
+    if (n) memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+}
+
+void sbuf_puts(sbuf *b, const char *s) { sbuf_put(b, s, strlen(s)); }
+
+void sbuf_printf(sbuf *b, const char *fmt, ...) {
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) { va_end(ap2); return; }
+    sbuf_reserve(b, (size_t)n);
+    vsnprintf(b->s + b->n, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    b->n += (size_t)n;
+}
+
+char *sbuf_take(sbuf *b) {
+    if (!b->s) sbuf_reserve(b, 0), b->s[0] = 0;
+    char *s = b->s;
+    b->s = NULL; b->n = b->cap = 0;
+    return s;
+}
+
+void sbuf_free(sbuf *b) { free(b->s); b->s = NULL; b->n = b->cap = 0; }
+
+/* ---- RNG ------------------------------------------------------------------------------------ */
+
+uint64_t splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+void srng_init(srng *r, uint64_t seed) {
+    uint64_t st = seed;
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&st);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t srng_next(srng *r) {
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+uint64_t srng_below(srng *r, uint64_t n) {
+    if (n <= 1) return 0;
+    uint64_t limit = UINT64_MAX - (UINT64_MAX % n); /* reject the biased tail */
+    uint64_t x;
+    do { x = srng_next(r); } while (x >= limit);
+    return x % n;
+}
+
+int64_t srng_range(srng *r, int64_t lo, int64_t hi) {
+    if (hi <= lo) return lo;
+    return lo + (int64_t)srng_below(r, (uint64_t)(hi - lo) + 1);
+}
+
+double srng_unit(srng *r) { return (double)(srng_next(r) >> 11) * (1.0 / 9007199254740992.0); }
+
+void srng_shuffle_int(srng *r, int *a, int n) {
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)srng_below(r, (uint64_t)i + 1);
+        int t = a[i]; a[i] = a[j]; a[j] = t;
+    }
+}
+
+void srng_sample(srng *r, int n, int k, int *out) {
+    /* Floyd's algorithm would avoid the O(n) array; n is small wherever this is used
+     * (word lists, depth tables), so a partial Fisher–Yates keeps it simple and exact. */
+    int *a = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+    for (int i = 0; i < n; i++) a[i] = i;
+    for (int i = 0; i < k && i < n; i++) {
+        int j = i + (int)srng_below(r, (uint64_t)(n - i));
+        int t = a[i]; a[i] = a[j]; a[j] = t;
+        out[i] = a[i];
+    }
+    free(a);
+}
+
+uint64_t suite_hash_str(const char *s) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; s && *s; s++) { h ^= (unsigned char)*s; h *= 0x100000001b3ULL; }
+    return h;
+}
+
+/* ---- SHA-256 (FIPS 180-4) ------------------------------------------------------------------ */
+
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+static inline uint32_t ror32(uint32_t x, int k) { return (x >> k) | (x << (32 - k)); }
+
+static void sha256_block(uint32_t h[8], const uint8_t *p) {
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t S1 = ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25);
+        uint32_t ch = (e & f) ^ (~e & g);
+        uint32_t t1 = hh + S1 + ch + K256[i] + w[i];
+        uint32_t S0 = ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22);
+        uint32_t mj = (a & b) ^ (a & c) ^ (b & c);
+        uint32_t t2 = S0 + mj;
+        hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+}
+
+void suite_sha256(const void *data, size_t n, uint8_t out[32]) {
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    const uint8_t *p = data;
+    size_t full = n / 64;
+    for (size_t i = 0; i < full; i++) sha256_block(h, p + 64 * i);
+    uint8_t tail[128] = {0};
+    size_t rem = n - full * 64;
+    if (rem) memcpy(tail, p + full * 64, rem);
+    tail[rem] = 0x80;
+    size_t tl = rem + 1 + 8 <= 64 ? 64 : 128;
+    uint64_t bits = (uint64_t)n * 8;
+    for (int i = 0; i < 8; i++) tail[tl - 1 - i] = (uint8_t)(bits >> (8 * i));
+    sha256_block(h, tail);
+    if (tl == 128) sha256_block(h, tail + 64);
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (uint8_t)(h[i] >> 24); out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(h[i] >> 8); out[4 * i + 3] = (uint8_t)h[i];
+    }
+}
+
+void suite_sha256_hex(const void *data, size_t n, char out[65]) {
+    uint8_t d[32];
+    suite_sha256(data, n, d);
+    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* ---- files ---------------------------------------------------------------------------------- */
+
+static char *read_gzip(const char *path, size_t *len, char *err, size_t errlen) {
+    struct archive *a = archive_read_new();
+    archive_read_support_filter_all(a);
+    archive_read_support_format_raw(a);
+    struct archive_entry *e;
+    if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK ||
+        archive_read_next_header(a, &e) != ARCHIVE_OK) {
+        snprintf(err, errlen, "%s: cannot decompress: %s", path, archive_error_string(a));
+        archive_read_free(a);
+        return NULL;
+    }
+    sbuf b = {0};
+    char chunk[1 << 16];
+    for (;;) {
+        la_ssize_t r = archive_read_data(a, chunk, sizeof chunk);
+        if (r < 0) {
+            snprintf(err, errlen, "%s: corrupt gzip data: %s", path, archive_error_string(a));
+            archive_read_free(a); sbuf_free(&b);
+            return NULL;
+        }
+        if (r == 0) break;
+        sbuf_put(&b, chunk, (size_t)r);
+    }
+    archive_read_free(a);
+    *len = b.n;
+    return sbuf_take(&b);
+}
+
+char *suite_read_file(const char *path, size_t *len, char *err, size_t errlen) {
+    FILE *f = fopen(path, "rb");
+    if (!f) { snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno)); return NULL; }
+    unsigned char magic[2] = {0, 0};
+    size_t got = fread(magic, 1, 2, f);
+    if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+        fclose(f);
+        return read_gzip(path, len, err, errlen);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        snprintf(err, errlen, "%s: read failed", path);
+        free(buf); fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    buf[n] = 0;
+    *len = (size_t)n;
+    return buf;
+}
+
+int suite_lines_load(const char *path, suite_lines *out, char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    size_t len = 0;
+    char *buf = suite_read_file(path, &len, err, errlen);
+    if (!buf) return 1;
+    if (memchr(buf, 0, len)) {
+        snprintf(err, errlen, "%s: contains NUL bytes (expected JSON lines text)", path);
+        free(buf);
+        return 1;
+    }
+    suite_sha256_hex(buf, len, out->sha256);
+    int cap = 64;
+    out->lines = malloc(sizeof(char *) * (size_t)cap);
+    out->lineno = malloc(sizeof(int) * (size_t)cap);
+    int ln = 0;
+    char *p = buf;
+    while (p < buf + len) {
+        char *nl = memchr(p, '\n', (size_t)(buf + len - p));
+        char *end = nl ? nl : buf + len;
+        ln++;
+        *end = 0;
+        if (end > p && end[-1] == '\r') end[-1] = 0;
+        const char *q = p;
+        while (*q == ' ' || *q == '\t') q++;
+        if (*q) {
+            if (out->n == cap) {
+                cap *= 2;
+                out->lines = realloc(out->lines, sizeof(char *) * (size_t)cap);
+                out->lineno = realloc(out->lineno, sizeof(int) * (size_t)cap);
+            }
+            out->lines[out->n] = p;
+            out->lineno[out->n] = ln;
+            out->n++;
+        }
+        if (!nl) break;
+        p = nl + 1;
+    }
+    out->buf = buf;
+    out->path = sdup(path);
+    return 0;
+}
+
+void suite_lines_free(suite_lines *l) {
+    if (!l) return;
+    free(l->buf); free(l->lines); free(l->lineno); free(l->path);
+    memset(l, 0, sizeof *l);
+}
+
+cJSON *suite_lines_parse(const suite_lines *l, int i, char *err, size_t errlen) {
+    if (i < 0 || i >= l->n) {
+        snprintf(err, errlen, "%s: item %d out of range (file has %d items)", l->path, i, l->n);
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *o = cJSON_ParseWithOpts(l->lines[i], &end, 1);
+    if (!o) {
+        long off = end ? (long)(end - l->lines[i]) : 0;
+        snprintf(err, errlen, "%s:%d: malformed JSON near column %ld", l->path, l->lineno[i],
+                 off + 1);
+        return NULL;
+    }
+    if (!cJSON_IsObject(o)) {
+        snprintf(err, errlen, "%s:%d: expected a JSON object, found %s", l->path, l->lineno[i],
+                 cJSON_IsArray(o) ? "an array" : "a scalar");
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---- JSON helpers ---------------------------------------------------------------------------- */
+
+const char *sj_str(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+double sj_num(const cJSON *o, const char *key, double fallback) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : fallback;
+}
+
+int sj_int(const cJSON *o, const char *key, int fallback) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? (int)v->valuedouble : fallback;
+}
+
+int sj_bool(const cJSON *o, const char *key, int fallback) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : fallback;
+}
+
+char *sdup(const char *s) { return s ? strdup(s) : NULL; }
+
+/* ---- token counting -------------------------------------------------------------------------- */
+
+long suite_count_tokens(const suite_ctx *ctx, const char *text, size_t len, int special,
+                        char *err, size_t errlen) {
+    if (!ctx || !ctx->tok) return (long)((len + 3) / 4);
+    int32_t *ids = NULL;
+    size_t n = 0;
+    if (v4_tokenize(ctx->tok, text, len, special, &ids, &n, err, errlen)) return -1;
+    free(ids);
+    return (long)n;
+}
+
+/* ---- sample finishing ------------------------------------------------------------------------ */
+
+int suite_build_prompt(const suite_task *t, const char *system, const char *user,
+                       const cJSON *tools, const char *gen_prefix, char **prompt_out,
+                       cJSON **messages_out, char *err, size_t errlen) {
+    cJSON *msgs = cJSON_CreateArray();
+    if (system) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "role", "system");
+        cJSON_AddStringToObject(m, "content", system);
+        cJSON_AddItemToArray(msgs, m);
+    }
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "role", "user");
+    cJSON_AddStringToObject(m, "content", user);
+    cJSON_AddItemToArray(msgs, m);
+
+    sbuf b = {0};
+    if (strcmp(t->template_name, "chat") == 0) {
+        char *mj = cJSON_PrintUnformatted(msgs);
+        char *tj = tools ? cJSON_PrintUnformatted(tools) : NULL;
+        v4_chat_opts o = v4_chat_opts_default();
+        o.thinking = t->thinking;
+        char *enc = NULL;
+        int rc = v4_chat_encode(mj, tj, &o, &enc, err, errlen);
+        free(mj); free(tj);
+        if (rc) { cJSON_Delete(msgs); return 1; }
+        sbuf_puts(&b, enc);
+        free(enc);
+    } else {
+        if (system) { sbuf_puts(&b, system); sbuf_puts(&b, "\n\n"); }
+        sbuf_puts(&b, user);
+    }
+    if (gen_prefix) sbuf_puts(&b, gen_prefix);
+    *prompt_out = sbuf_take(&b);
+    if (messages_out) *messages_out = msgs; else cJSON_Delete(msgs);
+    return 0;
+}
+
+void suite_sample_init(const suite_task *t, const char *id, eval_sample *out) {
+    memset(out, 0, sizeof *out);
+    out->id = sdup(id);
+    out->suite = sdup(t->suite_name);
+    out->task = sdup(t->name);
+    out->depth = -1;
+    out->chat = strcmp(t->template_name, "chat") == 0;
+    out->thinking = t->thinking;
+    out->max_new_tokens = t->max_new_tokens;
+    out->scorer = sdup(t->scorer);
+    out->n_stops = t->n_stops;
+    if (t->n_stops) {
+        out->stops = malloc(sizeof(char *) * (size_t)t->n_stops);
+        for (int i = 0; i < t->n_stops; i++) out->stops[i] = sdup(t->stops[i]);
+    }
+    out->meta = cJSON_CreateObject();
+}
+
+int suite_sample_tokenize(const suite_ctx *ctx, eval_sample *out, char *err, size_t errlen) {
+    size_t plen = strlen(out->prompt);
+    long n;
+    if (ctx && ctx->tok) {
+        int32_t *ids = NULL;
+        size_t nn = 0;
+        if (v4_tokenize(ctx->tok, out->prompt, plen, 1, &ids, &nn, err, errlen)) return 1;
+        if (!out->prompt_ids) { out->prompt_ids = ids; out->n_prompt_ids = (int)nn; }
+        else free(ids);
+        n = (long)nn;
+    } else {
+        n = (long)((plen + 3) / 4);
+    }
+    cJSON_DeleteItemFromObject(out->meta, "prompt_tokens");
+    cJSON_AddNumberToObject(out->meta, "prompt_tokens", (double)n);
+    cJSON_DeleteItemFromObject(out->meta, "tokens_exact");
+    cJSON_AddBoolToObject(out->meta, "tokens_exact", ctx && ctx->tok);
+    if (ctx && ctx->max_context > 0 && n + out->max_new_tokens > ctx->max_context) {
+        snprintf(err, errlen,
+                 "task %s sample %s: prompt (%ld tokens) + max_new_tokens (%d) exceeds the "
+                 "model's window (%d tokens); refusing to truncate",
+                 out->task, out->id, n, out->max_new_tokens, ctx->max_context);
+        return 1;
+    }
+    return 0;
+}
