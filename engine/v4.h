@@ -110,6 +110,13 @@ int v4_decode(v4_session *s, int32_t token, float *logits, char *err, size_t err
  * Does not advance the main sequence. Non-zero when the model has no MTP block. */
 int v4_mtp_logits(v4_session *s, int32_t next_token, float *logits, char *err, size_t errlen);
 
+/* v4_session_set_mtp: on = 1 makes every later v4_prefill / v4_decode also run the MTP block
+ * over the positions consumed (with the token that followed each), so the MTP block's own
+ * sliding window is complete and v4_mtp_logits equals a full MTP pass over the sequence. Costs
+ * one extra block per token; off by default (then the MTP window holds only the positions
+ * v4_mtp_logits was called at). No-op for a model without an MTP block. Copied by fork/restore. */
+void v4_session_set_mtp(v4_session *s, int on);
+
 /* v4_sample: greedy when temp <= 0, else temperature + nucleus (top_p) sampling with the
  * xorshift state *rng. Returns the token id. */
 int v4_sample(const float *logits, int vocab, float temp, float top_p, uint64_t *rng);
