@@ -2,8 +2,9 @@
  * code.c — the code scorers: humaneval, mbpp, code_synth.
  *
  * Completion extraction:
- *   chat samples (s->chat = 1): the first fenced block (```python / ```py / ``` …), as lm-eval's
- *     instruct variants and MBPP's extract_code_blocks do; without any fence the whole answer.
+ *   chat samples (s->chat = 1): the first ```python (or ```py, ```python3) fenced block, else the
+ *     first fenced block of any kind (lm-eval's extract_code_blocks); an unclosed fence runs to
+ *     the end; without any fence the whole answer.
  *   raw samples: HumanEval/code_synth cut at the earliest of "\ndef ", "\nclass ",
  *     "\nif __name__", "\nprint(", "\n#" (the Codex stop list); MBPP cuts at "[DONE]" and drops
  *     a leading "[BEGIN]" (the MBPP prompt format).
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "scorers/scorer_internal.h"
 #include "scorers/sandbox.h"
 
@@ -39,8 +41,27 @@ size_t code_cut_stops(const char *c) {
     return n;
 }
 
+/* the info string of the fence at f (```python → "python"), as [p, p+len) */
+static int code_fence_is_python(const char *f) {
+    const char *p = f + 3;
+    while (*p == ' ') p++;
+    size_t n = 0;
+    while (p[n] && p[n] != '\n' && p[n] != ' ') n++;
+    return (n == 6 && !strncasecmp(p, "python", 6)) || (n == 7 && !strncasecmp(p, "python3", 7)) ||
+           (n == 2 && !strncasecmp(p, "py", 2));
+}
+
 char *code_first_fence(const char *answer) {
-    const char *f = strstr(answer, "```");
+    /* opening fences are at even positions in the sequence of ``` marks */
+    const char *f = NULL, *any = NULL, *q = answer;
+    for (int k = 0; (q = strstr(q, "```")); k++) {
+        if (k % 2 == 0) {
+            if (!any) any = q;
+            if (code_fence_is_python(q)) { f = q; break; }
+        }
+        q += 3;
+    }
+    if (!f) f = any;
     if (!f) return NULL;
     const char *nl = strchr(f + 3, '\n');   /* the info string ("python") runs to the newline */
     if (!nl) return scorer_strdup("");

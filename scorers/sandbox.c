@@ -1,14 +1,16 @@
 /*
  * sandbox.c — the contained child process behind the code scorers (see sandbox.h).
  *
- * Parent side: mkdtemp, write prog.py, fork, poll the output pipe until the child is reaped or
- * the wall-clock deadline passes, SIGKILL the process group (always, also after a normal exit,
- * so sleeping grandchildren die), remove the temp dir.
+ * Parent side: mkdtemp, write prog.py, fork, poll the output pipe until the child exits or the
+ * wall-clock deadline passes, SIGKILL the process group (always, also after a normal exit, so
+ * sleeping grandchildren die — before reaping the child, so the group id cannot be reused in
+ * between), reap, remove the temp dir.
  * Child side, in this order: setsid; stdin/stdout/stderr; drop root to nobody; unshare user +
  * net + pid namespaces (falling back to none); no_new_privs + Landlock; rlimits; chdir; exec.
- * With a PID namespace the child forks once more: the grandchild is PID 1 of the namespace and
- * execs Python; the child waits and mirrors its exit status or signal, so when PID 1 dies the
- * kernel kills every process left in the namespace (even ones that called setsid).
+ * With a PID namespace the child forks twice more: PID 1 of the namespace is a minimal init that
+ * waits for Python (PID 2); child and init mirror Python's exit status or signal, and when the
+ * init exits the kernel kills every process left in the namespace (even ones that called
+ * setsid).
  * Between fork and exec the child only makes async-signal-safe calls (no malloc, no stdio):
  * the parent may be multi-threaded (OpenMP). Everything the child needs is prepared before
  * fork. The child reports which isolation layers took effect as single bytes on a CLOEXEC pipe.
@@ -55,6 +57,7 @@ struct sbx_ll_path_beneath { uint64_t allowed_access; int32_t parent_fd; } __att
 #define REP_FS 'f'
 #define REP_EXEC_FAILED 'E'
 #define REP_SETUP_FAILED 'S'
+#define REP_SIGNAL 'K'          /* followed by one byte: the signal that ended Python */
 
 sandbox_limits sandbox_default_limits(void) {
     sandbox_limits l;
@@ -134,6 +137,28 @@ static int sbx_child_landlock(int abi, const char *dir) {
     return ok;
 }
 
+/* sbx_mirror: wait for `child` and end this process the same way. An init (PID 1) cannot die
+ * of a signal it sends itself, so it reports the signal on the report pipe (REP_SIGNAL + the
+ * number) and exits with 128 + signal; the parent reads the signal from the report. */
+static void sbx_mirror(pid_t child, int rep, int is_init) {
+    close(0); close(1); close(2);
+    int st = 0;
+    while (waitpid(child, &st, 0) < 0 && errno == EINTR) {}
+    if (WIFSIGNALED(st)) {
+        int sig = WTERMSIG(st);
+        if (is_init) {
+            char msg[2] = {REP_SIGNAL, (char)sig};
+            ssize_t w = write(rep, msg, 2);
+            (void)w;
+        } else {
+            signal(sig, SIG_DFL);
+            kill(getpid(), sig);
+        }
+        _exit(128 + sig);
+    }
+    _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 126);
+}
+
 static int sbx_setlimit(int res, rlim_t soft, rlim_t hard) {
     struct rlimit rl = {soft, hard};
     return setrlimit(res, &rl);
@@ -152,6 +177,10 @@ typedef struct {
 static void sbx_child(const sbx_child_args *a) {
     int rep = a->rep_w;
     setsid();
+    sigset_t none;   /* the signal mask survives exec: start Python with nothing blocked */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
     int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (nul < 0 || dup2(nul, 0) < 0 || dup2(a->out_w, 1) < 0 || dup2(a->out_w, 2) < 0) {
         sbx_report(rep, REP_SETUP_FAILED);
@@ -188,20 +217,15 @@ static void sbx_child(const sbx_child_args *a) {
         _exit(126);
     }
     if (pidns) {
+        /* the first child after unshare(CLONE_NEWPID) is PID 1 of the namespace: a small init
+         * that only waits for Python (PID 2) — Python keeps normal signal semantics — and whose
+         * exit makes the kernel kill everything left in the namespace */
         pid_t init = fork();
         if (init < 0) { sbx_report(rep, REP_SETUP_FAILED); _exit(126); }
-        if (init > 0) {
-            /* mirror PID 1's fate; its death takes the whole namespace with it */
-            close(0); close(1); close(2);
-            int st = 0;
-            while (waitpid(init, &st, 0) < 0 && errno == EINTR) {}
-            if (WIFSIGNALED(st)) {
-                signal(WTERMSIG(st), SIG_DFL);
-                kill(getpid(), WTERMSIG(st));
-                _exit(128 + WTERMSIG(st));
-            }
-            _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 126);
-        }
+        if (init > 0) sbx_mirror(init, rep, 0);
+        pid_t py = fork();
+        if (py < 0) { sbx_report(rep, REP_SETUP_FAILED); _exit(126); }
+        if (py > 0) sbx_mirror(py, rep, 1);
         sbx_report(rep, REP_PID);
     }
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -330,8 +354,16 @@ int sandbox_run_python(const char *program, const sandbox_limits *lim_in, sandbo
         struct pollfd pfd = {outp[0], POLLIN, 0};
         poll(&pfd, 1, 10);
         sbx_take_output(outp[0], buf, cap, &kept, &total);
-        pid_t w = wait4(pid, &st, WNOHANG, &ru);
-        if (w == pid) { reaped = 1; break; }
+        /* exited? (not reaped yet: the zombie keeps the group id from being reused until the
+         * group has been killed) */
+        siginfo_t si;
+        si.si_pid = 0;
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
+            kill(-pid, SIGKILL);
+            while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR) {}
+            reaped = 1;
+            break;
+        }
         if (sbx_now() > deadline) {
             timed_out = 1;
             kill(-pid, SIGKILL);
@@ -341,7 +373,7 @@ int sandbox_run_python(const char *program, const sandbox_limits *lim_in, sandbo
         }
     }
     r->wall_s = sbx_now() - t0;
-    kill(-pid, SIGKILL);   /* whatever is left of the group (sleeping grandchildren) */
+    kill(-pid, SIGKILL);   /* whatever joined the group late */
     /* drain what is already in the pipe; stop at EOF or after a short grace period, because a
      * process that left the group may still hold the write end */
     double drain_end = sbx_now() + 0.2;
@@ -367,8 +399,12 @@ int sandbox_run_python(const char *program, const sandbox_limits *lim_in, sandbo
     ssize_t nrep = read(repp[0], rep, sizeof rep);
     close(repp[0]);
     int exec_failed = 0, setup_failed = 0;
+    int rep_signal = 0;
     for (ssize_t i = 0; i < nrep; i++) {
         switch (rep[i]) {
+        case REP_SIGNAL:
+            if (i + 1 < nrep) rep_signal = (unsigned char)rep[++i];
+            break;
         case REP_UID: r->uid_dropped = 1; break;
         case REP_NET: r->net_isolated = 1; break;
         case REP_PID: r->pid_isolated = 1; break;
@@ -381,6 +417,10 @@ int sandbox_run_python(const char *program, const sandbox_limits *lim_in, sandbo
 
     if (WIFEXITED(st)) r->exit_code = WEXITSTATUS(st);
     if (WIFSIGNALED(st)) r->term_signal = WTERMSIG(st);
+    if (!timed_out && rep_signal && WIFEXITED(st) && r->exit_code == 128 + rep_signal) {
+        r->term_signal = rep_signal;   /* Python died of it inside the PID namespace */
+        r->exit_code = -1;
+    }
     double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
                  ru.ru_stime.tv_usec * 1e-6;
     if (exec_failed || setup_failed) {

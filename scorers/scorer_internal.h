@@ -83,8 +83,9 @@ int math_numeric_equiv(const char *a, const char *b);
  * ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#"). */
 size_t code_cut_stops(const char *completion);
 
-/* code_first_fence: the first fenced code block (```python, ```py, ``` or ```<other>) of a chat
- * answer, malloc'ed; an unclosed fence runs to the end. NULL when there is no fence. */
+/* code_first_fence: the first ```python / ```py / ```python3 fenced block of a chat answer, else
+ * the first fenced block of any kind, malloc'ed; an unclosed fence runs to the end. NULL when
+ * there is no fence. */
 char *code_first_fence(const char *answer);
 
 /* ---- tool-call AST checker (toolcall_ast.c) ---- */

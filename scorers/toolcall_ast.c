@@ -9,10 +9,12 @@
  *   3. every given parameter is in the schema and in the ground truth → unexpected_param
  *   4. types: string, integer, float/number (an integer is accepted), boolean, array/tuple,
  *      dict/object, any; array items one level deep against items.type → type_error:simple /
- *      type_error:nested. When the type does not fit but equals the type of the acceptable
- *      values, the value is taken as a variable reference and compared as is (BFCL's
- *      is_variable rule).
- *   5. values: strings standardised (remove space , . / - _ * ^, lower-case, ' → ") and looked
+ *      type_error:nested (BFCL: the item check passes when any acceptable value is not a list,
+ *      e.g. ""). When the ground truth's own type (its first value other than "") differs from
+ *      the schema type, the answer is a variable reference: a value of that type is accepted
+ *      and compared as is (BFCL's is_variable rule).
+ *   5. values: strings standardised (remove space , . / - _ * ^, lower-case — ASCII only, where
+ *      Python lower-cases every script — ' → ") and looked
  *      up among the standardised acceptable strings (value_error:string); lists compared
  *      element-wise in order with their top-level strings standardised (value_error:list/tuple);
  *      dicts key by key, each value standardised and looked up, a missing key allowed only when
@@ -120,9 +122,11 @@ static int tc_has_type(const cJSON *v, tc_type t) {
     return 0;
 }
 
-/* JSON kind for the is_variable rule: same cJSON kind (numbers together) */
+/* same Python type for the is_variable rule; numbers: integral ones count as int, others as
+ * float (the best cJSON allows) */
 static int tc_same_kind(const cJSON *a, const cJSON *b) {
-    if (cJSON_IsNumber(a) && cJSON_IsNumber(b)) return 1;
+    if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
+        return tc_has_type(a, T_INTEGER) == tc_has_type(b, T_INTEGER);
     if (cJSON_IsBool(a) && cJSON_IsBool(b)) return 1;
     return (a->type & 0xFF) == (b->type & 0xFF);
 }
@@ -213,6 +217,24 @@ static int tc_dict_match(const char *param, const cJSON *value, const cJSON *ans
     return 1;
 }
 
+/* BFCL's nested type check of a list value: fine as soon as one acceptable value is not a list
+ * (e.g. ""), or when every item has the items type (or the type of that acceptable list's
+ * first real element — a variable reference) for some acceptable list */
+static int tc_nested_ok(const cJSON *value, const cJSON *answers, tc_type nested) {
+    const cJSON *a;
+    cJSON_ArrayForEach(a, answers) {
+        if (!cJSON_IsArray(a)) return 1;
+        const cJSON *first = NULL, *x;
+        cJSON_ArrayForEach(x, a) if (!tc_is_empty_marker(x)) { first = x; break; }
+        int ok = 1;
+        cJSON_ArrayForEach(x, value) {
+            if (!tc_has_type(x, nested) && !(first && tc_same_kind(x, first))) { ok = 0; break; }
+        }
+        if (ok) return 1;
+    }
+    return 0;
+}
+
 /* value check of one parameter (step 5); returns 1 ok, 0 fail */
 static int tc_check_value(const char *param, const cJSON *value, tc_type t, tc_type nested,
                           const cJSON *answers, int is_variable, tc_err *e) {
@@ -236,15 +258,22 @@ static int tc_check_value(const char *param, const cJSON *value, tc_type t, tc_t
     }
     if (t == T_ARRAY && nested == T_DICT) {
         const cJSON *a;
+        tc_fail(e, "value_error:list_dict_count", "parameter '%s': list of dicts not among the acceptable values", param);
         cJSON_ArrayForEach(a, answers) {
-            if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != cJSON_GetArraySize(value)) continue;
+            if (!cJSON_IsArray(a)) continue;
+            if (cJSON_GetArraySize(a) != cJSON_GetArraySize(value)) {
+                tc_fail(e, "value_error:list_dict_count", "parameter '%s': wrong number of dicts in the list", param);
+                continue;
+            }
             const cJSON *x = value->child, *y = a->child;
             int ok = 1;
-            for (; x && y && ok; x = x->next, y = y->next)
-                ok = cJSON_IsObject(x) && cJSON_IsObject(y) && tc_dict_match(param, x, y, e);
+            for (; x && y && ok; x = x->next, y = y->next) {
+                if (!cJSON_IsObject(y)) { ok = 0; tc_fail(e, "value_error:dict_value", "parameter '%s': acceptable item is not a dict", param); }
+                else ok = tc_dict_match(param, x, y, e);
+            }
             if (ok) return 1;
         }
-        return tc_fail(e, "value_error:list_dict", "parameter '%s': list of dicts not among the acceptable values", param);
+        return 0;
     }
     if (t == T_ARRAY) {
         if (tc_in_answers(value, answers, 2)) return 1;
@@ -293,18 +322,18 @@ static int tc_check_call(const cJSON *fdoc, const char *gt_name, const cJSON *gt
             if (cJSON_IsString(it)) nested = tc_type_of(it->valuestring);
             if (nested == T_UNKNOWN) nested = T_ANY;
         }
-        /* the first real acceptable value tells the type of a variable reference */
+        /* BFCL type_checker: the first acceptable value that is not "" gives the ground
+         * truth's type; when it differs from the schema type the answer is a variable
+         * reference (compared as is); a value of that type is accepted as such a reference */
         const cJSON *first = NULL, *a;
         cJSON_ArrayForEach(a, answers) if (!tc_is_empty_marker(a)) { first = a; break; }
-        int is_variable = 0;
+        int is_variable = first && !tc_has_type(first, t);
         if (!tc_has_type(kv, t)) {
-            if (first && tc_same_kind(kv, first) && !tc_has_type(first, t)) is_variable = 1;
+            if (first && tc_same_kind(kv, first)) is_variable = 1;
             else return tc_fail(e, "type_error:simple", "parameter '%s': expected type %s", kv->string, ty->valuestring);
-        } else if (t == T_ARRAY && nested != T_ANY) {
-            const cJSON *x;
-            cJSON_ArrayForEach(x, kv) if (!tc_has_type(x, nested))
-                return tc_fail(e, "type_error:nested", "parameter '%s': an item is not of type %s", kv->string,
-                               cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pd, "items"), "type")->valuestring);
+        } else if (t == T_ARRAY && nested != T_ANY && !tc_nested_ok(kv, answers, nested)) {
+            return tc_fail(e, "type_error:nested", "parameter '%s': an item is not of type %s", kv->string,
+                           cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pd, "items"), "type")->valuestring);
         }
         if (e->etype && e->etlen) e->etype[0] = 0;
         if (!tc_check_value(kv->string, kv, t, nested, answers, is_variable, e)) return 0;

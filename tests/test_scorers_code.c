@@ -95,6 +95,15 @@ static void test_sandbox_pass_fail(void) {
     CU_ASSERT_EQUAL(run_prog("def f(:\n", lim_fast(5), &r), SANDBOX_FAIL);
     CU_ASSERT(r.output && strstr(r.output, "SyntaxError") != NULL);
     sandbox_result_free(&r);
+    /* Python is not PID 1: a signal it sends itself kills it as usual, and is reported */
+    CU_ASSERT_EQUAL(run_prog("import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\nimport time\ntime.sleep(5)\n",
+                             lim_fast(3), &r), SANDBOX_FAIL);
+    CU_ASSERT_EQUAL(r.term_signal, SIGTERM);
+    CU_ASSERT(r.wall_s < 2.5);
+    sandbox_result_free(&r);
+    CU_ASSERT_EQUAL(run_prog("import os\nassert os.getpid() != 1\nos._exit(3)\n", lim_fast(3), &r), SANDBOX_FAIL);
+    CU_ASSERT_EQUAL(r.exit_code, 3);
+    sandbox_result_free(&r);
     /* stdin is /dev/null: reading gives EOF at once */
     CU_ASSERT_EQUAL(run_prog("import sys\nassert sys.stdin.read() == ''\n", lim_fast(5), NULL), SANDBOX_PASS);
     /* the interpreter missing is a sandbox error, not a failed program */
@@ -299,6 +308,14 @@ static void test_extraction(void) {
     CU_ASSERT_STRING_EQUAL(b, "unclosed = 1\n");
     free(b);
     CU_ASSERT_PTR_NULL(code_first_fence("no fence at all"));
+    /* a python block is preferred to an earlier block of another language */
+    b = code_first_fence("Run:\n```bash\npip install x\n```\nthen\n```Python\nimport x\n```\n");
+    CU_ASSERT_STRING_EQUAL(b, "import x\n");
+    free(b);
+    /* a closing fence followed by text is not an opening "```python" */
+    b = code_first_fence("```text\nhello\n```python is great\n");
+    CU_ASSERT_STRING_EQUAL(b, "hello\n");
+    free(b);
 }
 
 static const char *HE_TARGET =

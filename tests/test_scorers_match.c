@@ -3,6 +3,7 @@
  * from RULER's rules (scripts/eval/synthetic/constants.py, evaluate.py postprocess_pred), plus
  * the thinking split every text scorer goes through.
  */
+#include <unistd.h>
 #include "tests/test_util.h"
 #include "tests/scorers_test_sample.h"
 #include "scorers/scorer_internal.h"
@@ -102,6 +103,93 @@ static void test_thinking_split(void) {
     test_sample_clear(&s);
 }
 
+
+/* Differential check against Python: RULER's postprocess_pred and string_match_all/part written
+ * in Python on pseudo-random predictions with control characters, case changes and spaces. */
+static const char *PY_RULER =
+    "import json, re, sys\n"
+    "d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+    "np_ = re.compile(r'[\\x00-\\x1f]')\n"
+    "out = []\n"
+    "for pred, refs in d:\n"
+    "    p = np_.sub('\\n', pred.strip()).strip()\n"
+    "    hits = [1.0 if r.lower() in p.lower() else 0.0 for r in refs]\n"
+    "    out.append([p, sum(hits) / len(refs), max(hits)])\n"
+    "json.dump(out, sys.stdout)\n";
+
+static uint64_t lcg(uint64_t *st) {
+    *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *st >> 33;
+}
+
+static void test_python_reference(void) {
+    if (access("/usr/bin/python3", X_OK) != 0) { test_skip("/usr/bin/python3 not found"); return; }
+    static const char *const TOK[] = {"ab", "AB", "Ab", "12", "3", " ", "\t", "\n", "\x01", "\x1c", "\x1f",
+                                      "\r", "\x0b", "x", "-", "uuid", "UUID"};
+    const int ntok = (int)(sizeof TOK / sizeof *TOK);
+    enum { N = 300 };
+    cJSON *in = cJSON_CreateArray();
+    uint64_t st = 99;
+    for (int i = 0; i < N; i++) {
+        char pred[128] = "";
+        int n = (int)(lcg(&st) % 12);
+        for (int k = 0; k < n; k++) strcat(pred, TOK[lcg(&st) % (uint64_t)ntok]);
+        cJSON *row = cJSON_CreateArray(), *refs = cJSON_CreateArray();
+        int nr = 1 + (int)(lcg(&st) % 3);
+        for (int k = 0; k < nr; k++) {
+            char ref[32] = "";
+            int m = 1 + (int)(lcg(&st) % 2);
+            for (int j = 0; j < m; j++) strcat(ref, TOK[lcg(&st) % 3 + (lcg(&st) % 2 ? 3 : 0)]);
+            if (lcg(&st) % 5 == 0) strcat(ref, "\n");
+            cJSON_AddItemToArray(refs, cJSON_CreateString(ref));
+        }
+        cJSON_AddItemToArray(row, cJSON_CreateString(pred));
+        cJSON_AddItemToArray(row, refs);
+        cJSON_AddItemToArray(in, row);
+    }
+    char dpath[64], spath[64], cmd[200];
+    snprintf(dpath, sizeof dpath, "/tmp/v4eval-test-ruler-%d.json", (int)getpid());
+    snprintf(spath, sizeof spath, "/tmp/v4eval-test-ruler-%d.py", (int)getpid());
+    char *text = cJSON_PrintUnformatted(in);
+    FILE *f = fopen(dpath, "w"); fputs(text, f); fclose(f);
+    free(text);
+    f = fopen(spath, "w"); fputs(PY_RULER, f); fclose(f);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 -I %s %s", spath, dpath);
+    FILE *p = popen(cmd, "r");
+    size_t cap = 1 << 20, n = 0, k;
+    char *out = malloc(cap);
+    while (p && (k = fread(out + n, 1, cap - 1 - n, p)) > 0) n += k;
+    out[n] = 0;
+    int rc = p ? pclose(p) : -1;
+    unlink(dpath);
+    unlink(spath);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    cJSON *ref = cJSON_Parse(out);
+    free(out);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        cJSON *row = cJSON_GetArrayItem(in, i), *want = cJSON_GetArrayItem(ref, i);
+        const char *pred = cJSON_GetArrayItem(row, 0)->valuestring;
+        char *refs = cJSON_PrintUnformatted(cJSON_GetArrayItem(row, 1));
+        score_result ra, rp;
+        double sa = run_all(refs, pred, 1, &ra), sp = run_all(refs, pred, 0, &rp);
+        if (strcmp(ra.extracted, cJSON_GetArrayItem(want, 0)->valuestring) ||
+            fabs(sa - cJSON_GetArrayItem(want, 1)->valuedouble) > 1e-12 ||
+            fabs(sp - cJSON_GetArrayItem(want, 2)->valuedouble) > 1e-12) {
+            if (bad++ < 5) printf("    case %d: C all=%g part=%g, Python all=%g part=%g\n", i, sa, sp,
+                                  cJSON_GetArrayItem(want, 1)->valuedouble, cJSON_GetArrayItem(want, 2)->valuedouble);
+        }
+        score_result_free(&ra);
+        score_result_free(&rp);
+        free(refs);
+    }
+    printf("    %d cases compared with Python, %d differ\n", N, bad);
+    CU_ASSERT_EQUAL(bad, 0);
+    cJSON_Delete(ref);
+    cJSON_Delete(in);
+}
+
 static const test_case TESTS[] = {
     {"all_fraction", test_all_fraction},
     {"case_insensitive", test_case_insensitive},
@@ -109,6 +197,7 @@ static const test_case TESTS[] = {
     {"postprocess_control_and_null", test_postprocess_control_and_null},
     {"targets", test_targets},
     {"thinking_split", test_thinking_split},
+    {"python_reference", test_python_reference},
     {NULL, NULL},
 };
 TEST_MAIN("scorers_match", TESTS)

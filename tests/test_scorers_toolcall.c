@@ -90,8 +90,19 @@ static void test_types(void) {
     CU_ASSERT_EQUAL(check(CALL("{\"city\":\"SF\",\"detailed\":false}"), TRUTH, et), 0);
     CU_ASSERT_EQUAL(check(CALL("{\"city\":5}"), TRUTH, et), 0);
     CU_ASSERT_STRING_EQUAL(et, "type_error:simple");
-    CU_ASSERT_EQUAL(check(CALL("{\"city\":\"SF\",\"tags\":[\"rain\",3]}"), TRUTH, et), 0);
+    /* nested item types: checked when no acceptable value is "" … */
+    const char *tt = "[{\"get_weather\":{\"city\":[\"SF\"],\"tags\":[[\"rain\",\"wind\"]]}}]";
+    CU_ASSERT_EQUAL(check(CALL("{\"city\":\"SF\",\"tags\":[\"rain\",3]}"), tt, et), 0);
     CU_ASSERT_STRING_EQUAL(et, "type_error:nested");
+    /* … and BFCL skips it when "" is acceptable: the value check fails instead */
+    CU_ASSERT_EQUAL(check(CALL("{\"city\":\"SF\",\"tags\":[\"rain\",3]}"), TRUTH, et), 0);
+    CU_ASSERT_STRING_EQUAL(et, "value_error:list/tuple");
+    /* a variable reference: the schema says integer, the ground truth holds a string */
+    CU_ASSERT_EQUAL(check(CALL("{\"city\":\"SF\",\"days\":\"n_days\"}"),
+                          "[{\"get_weather\":{\"city\":[\"SF\"],\"days\":[\"n_days\"]}}]", et), 1);
+    CU_ASSERT_EQUAL(check(CALL("{\"city\":\"SF\",\"days\":\"N_Days\"}"),
+                          "[{\"get_weather\":{\"city\":[\"SF\"],\"days\":[\"n_days\"]}}]", et), 0);   /* compared as is */
+    CU_ASSERT_STRING_EQUAL(et, "value_error:others");
     /* "number"/"object" JSON-schema spellings and "tuple" */
     CU_ASSERT_EQUAL(check("[{\"name\":\"math.factorial\",\"arguments\":{\"n\":5.0}}]",
                           "[{\"math.factorial\":{\"n\":[5]}}]", et), 1);   /* integral: accepted (no lexeme) */
@@ -126,6 +137,30 @@ static void test_lists_dicts(void) {
     CU_ASSERT_STRING_EQUAL(et, "value_error:dict_key");
     CU_ASSERT_EQUAL(check(CALL("{\"city\":\"SF\",\"opts\":{\"lang\":\"en\"}}"), TRUTH, et), 0);   /* mode missing */
     CU_ASSERT_STRING_EQUAL(et, "value_error:dict_key");
+}
+
+static void test_list_of_dicts(void) {
+    static const char *F =
+        "[{\"name\":\"book\",\"parameters\":{\"type\":\"dict\",\"properties\":{\"legs\":{\"type\":\"array\","
+        "\"items\":{\"type\":\"dict\"}}},\"required\":[\"legs\"]}}]";
+    const char *truth = "[{\"book\":{\"legs\":[[{\"from\":[\"Paris\"],\"to\":[\"Rome\"]},{\"from\":[\"Rome\"],\"to\":[\"Oslo\"]}]]}}]";
+    cJSON *f = cJSON_Parse(F), *t = cJSON_Parse(truth);
+    char et[96], msg[256];
+    cJSON *c = cJSON_Parse("[{\"name\":\"book\",\"arguments\":{\"legs\":[{\"from\":\"paris\",\"to\":\"ROME\"},"
+                           "{\"from\":\"Rome\",\"to\":\"Oslo\"}]}}]");
+    CU_ASSERT_EQUAL(toolcall_ast_check(c, f, t, et, sizeof et, msg, sizeof msg), 1);
+    cJSON_Delete(c);
+    c = cJSON_Parse("[{\"name\":\"book\",\"arguments\":{\"legs\":[{\"from\":\"Rome\",\"to\":\"Oslo\"},"
+                    "{\"from\":\"Paris\",\"to\":\"Rome\"}]}}]");   /* order of the list matters */
+    CU_ASSERT_EQUAL(toolcall_ast_check(c, f, t, et, sizeof et, msg, sizeof msg), 0);
+    CU_ASSERT_STRING_EQUAL(et, "value_error:dict_value");
+    cJSON_Delete(c);
+    c = cJSON_Parse("[{\"name\":\"book\",\"arguments\":{\"legs\":[{\"from\":\"Paris\",\"to\":\"Rome\"}]}}]");
+    CU_ASSERT_EQUAL(toolcall_ast_check(c, f, t, et, sizeof et, msg, sizeof msg), 0);
+    CU_ASSERT_STRING_EQUAL(et, "value_error:list_dict_count");
+    cJSON_Delete(c);
+    cJSON_Delete(f);
+    cJSON_Delete(t);
 }
 
 static void test_parallel(void) {
@@ -289,6 +324,7 @@ static const test_case TESTS[] = {
     {"types", test_types},
     {"string_standardisation", test_string_standardisation},
     {"lists_dicts", test_lists_dicts},
+    {"list_of_dicts", test_list_of_dicts},
     {"parallel", test_parallel},
     {"malformed_truth", test_malformed_truth},
     {"dsml_end_to_end", test_dsml_end_to_end},
