@@ -1,6 +1,7 @@
 /*
  * cli_gen.c — `v4eval gen-train`: training samples from the suite generators, one JSON line
- * per sample: {"id", "task", "kind", "length", "prompt", "completion", "prompt_tokens"}.
+ * per sample: {"id", "task", "kind", "length", "prompt", "completion", "prompt_tokens",
+ * "prompt_ids", "completion_ids"} (ids from --tokenizer, as the engine tokenizes them).
  *
  *   v4eval gen-train --suite NAME [--task T …] --n N [--seed S] [--lengths L,L,…]
  *                    --tokenizer FILE --out FILE.jsonl [--dedup-n N] [--no-dedup]
@@ -304,6 +305,26 @@ int cli_gen_train(int argc, char **argv) {
                 cJSON_AddStringToObject(o, "prompt", es.prompt);
                 cJSON_AddStringToObject(o, "completion", comp);
                 cJSON_AddNumberToObject(o, "prompt_tokens", es.n_prompt_ids);
+                /* ids as the engine sees them: the prompt tokenized alone (what `run` feeds),
+                 * the completion tokenized on its own with special tokens parsed (what the
+                 * model emits token by token after the prompt) */
+                int32_t *cids = NULL;
+                size_t ncid = 0;
+                if (!es.prompt_ids ||
+                    v4_tokenize(tok, comp, strlen(comp), 1, &cids, &ncid, err, sizeof err)) {
+                    if (!es.prompt_ids) snprintf(err, sizeof err, "%s: no prompt ids", es.id);
+                    cJSON_Delete(o); free(comp); eval_sample_free(&es);
+                    rc = 1;
+                    goto bad;
+                }
+                cJSON *pa = cJSON_CreateArray(), *ca = cJSON_CreateArray();
+                for (int q = 0; q < es.n_prompt_ids; q++)
+                    cJSON_AddItemToArray(pa, cJSON_CreateNumber(es.prompt_ids[q]));
+                for (size_t q = 0; q < ncid; q++)
+                    cJSON_AddItemToArray(ca, cJSON_CreateNumber(cids[q]));
+                free(cids);
+                cJSON_AddItemToObject(o, "prompt_ids", pa);
+                cJSON_AddItemToObject(o, "completion_ids", ca);
                 char *line = cJSON_PrintUnformatted(o);
                 int werr = fputs(line, f) < 0 || fputc('\n', f) == EOF;
                 free(line);
