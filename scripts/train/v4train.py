@@ -169,6 +169,13 @@ def apply_rope(x, cos, sin, rd, inverse=False):
     return torch.cat((nope, r2), dim=-1)
 
 
+def topk_idx(x, k):
+    """Indices of the k largest values along the last dim; among exactly equal values the lower
+    index wins (stable descending sort) - the engine's and the reference's tie rule. ReLU scores
+    tie at 0 often, so this matters for the indexer."""
+    return torch.sort(x, dim=-1, descending=True, stable=True).indices[..., :k]
+
+
 def sinkhorn(C, iters, eps):
     P = torch.softmax(C, dim=-1) + eps
     P = P / (P.sum(-2, keepdim=True) + eps)
@@ -296,7 +303,7 @@ class Attention(nn.Module):
                 I = self.indexer(a.detach(), qr.detach(), tab, rd)         # [B, T, N]
                 Im = I.masked_fill(~vis[None], float("-inf"))
                 k = min(self.topk, N)
-                idx = torch.topk(Im.detach(), k, dim=-1).indices           # [B, T, k]
+                idx = topk_idx(Im.detach(), k)                             # [B, T, k]
                 sel_ok = torch.gather(vis[None].expand(B, T, N), 2, idx)   # [B, T, k]
                 Cs = C[torch.arange(B)[:, None, None], idx]                # [B, T, k, hd]
                 lc = torch.einsum("bthd,btkd->bthk", q, Cs) * scale
@@ -387,7 +394,7 @@ class MoE(nn.Module):
         if self.gate.is_hash:
             idx = self.gate.tid2eid[tokens.reshape(-1)]
         else:
-            idx = torch.topk((s + self.gate.bias).detach(), self.k, dim=-1).indices
+            idx = topk_idx((s + self.gate.bias).detach(), self.k)
         g = torch.gather(s, 1, idx)
         g = g / g.sum(-1, keepdim=True) * self.scale                    # [BT, k]
         y = self.shared_experts(x)
@@ -455,9 +462,12 @@ def hc_head(X, fn, base, scale, eps, hc_eps):
     return (pre[..., None] * X).sum(-2)
 
 
-class MTP(nn.Module):
+class MTP(Block):
+    """MTP block: a full Block (layer id num_hidden_layers) plus its input projections, norms
+    and head collapse, all under `mtp.{i}.` like the official checkpoint."""
+
     def __init__(self, cfg, rng):
-        super().__init__()
+        super().__init__(cfg, cfg["num_hidden_layers"], rng)
         n, D, eps = cfg["hc_mult"], cfg["hidden_size"], cfg["rms_norm_eps"]
         self.e_proj = linear(D, D)
         self.h_proj = linear(D, D)
@@ -467,7 +477,6 @@ class MTP(nn.Module):
         self.hc_head_fn = nn.Parameter(torch.zeros(n, n * D))
         self.hc_head_base = nn.Parameter(torch.zeros(n))
         self.hc_head_scale = nn.Parameter(torch.ones(1))
-        self.block = Block(cfg, cfg["num_hidden_layers"], rng)
 
 
 class V4Model(nn.Module):
@@ -550,7 +559,7 @@ class V4Model(nn.Module):
             e = mt.enorm(self.embed(tokens[:, 1:]))                     # [B, T-1, D]
             x = mt.hnorm(X[:, :-1])                                     # [B, T-1, n, D]
             Xm = mt.e_proj(e)[:, :, None, :] + mt.h_proj(x)
-            Xm = mt.block(Xm, tokens[:, 1:], self.layer_tab(0, T - 1), None)
+            Xm = mt(Xm, tokens[:, 1:], self.layer_tab(0, T - 1), None)
             hm = hc_head(Xm, mt.hc_head_fn, mt.hc_head_base, mt.hc_head_scale, self.eps, self.hc_eps)
             ml = self.head(mt.norm(hm))
         return logits, ml
@@ -559,7 +568,7 @@ class V4Model(nn.Module):
         for blk in self.layers:
             yield blk.ffn
         for mt in self.mtp:
-            yield mt.block.ffn
+            yield mt.ffn
 
 
 # ------------------------------------------------------------------------------------------------
