@@ -41,6 +41,8 @@ Training (train()):
     so the LM loss never reaches it and the KL loss reaches nothing else;
   * Muon (Nesterov momentum, 5 Newton-Schulz steps, update RMS matched to AdamW's 0.2 sqrt(max
     dim)) for the 2-D hidden matrices, AdamW for embeddings, head, norms, sinks, ape, mHC params;
+  * dense warm-up (--dense-warmup steps): CSA attends every visible entry while the indexer
+    learns from the KL loss, then the sparse top-k attention of inference (V3.2's two phases);
   * context-length curriculum: stages of increasing maximum sample length (data files per stage);
   * deterministic: torch/numpy/python seeds fixed, single data order from the seed.
 """
@@ -260,6 +262,7 @@ class Attention(nn.Module):
         self.W = cfg["sliding_window"]
         self.ratio = ratio
         self.topk = cfg["index_topk"]
+        self.dense = False      # training warm-up: CSA attends every visible entry (no top-k)
         self.wq_a = linear(D, ql)
         self.q_norm = RMSNorm(ql, eps)
         self.wq_b = linear(ql, H * hd)
@@ -302,14 +305,22 @@ class Attention(nn.Module):
             if self.ratio == 4 and N > 0:
                 I = self.indexer(a.detach(), qr.detach(), tab, rd)         # [B, T, N]
                 Im = I.masked_fill(~vis[None], float("-inf"))
-                k = min(self.topk, N)
-                idx = topk_idx(Im.detach(), k)                             # [B, T, k]
-                sel_ok = torch.gather(vis[None].expand(B, T, N), 2, idx)   # [B, T, k]
-                Cs = C[torch.arange(B)[:, None, None], idx]                # [B, T, k, hd]
-                lc = torch.einsum("bthd,btkd->bthk", q, Cs) * scale
-                lc = lc.masked_fill(~sel_ok[:, :, None, :], float("-inf"))
-                parts.append(lc)
-                vals.append(("s", Cs))
+                if self.dense and self.training:
+                    # dense warm-up (V3.2's recipe): the main attention sees every visible
+                    # entry while the indexer learns from it through the KL loss below
+                    lc = torch.einsum("bthd,bnd->bthn", q, C) * scale
+                    lc = lc.masked_fill(~vis[None, :, None, :], float("-inf"))
+                    parts.append(lc)
+                    vals.append(("d", C))
+                else:
+                    k = min(self.topk, N)
+                    idx = topk_idx(Im.detach(), k)                         # [B, T, k]
+                    sel_ok = torch.gather(vis[None].expand(B, T, N), 2, idx)   # [B, T, k]
+                    Cs = C[torch.arange(B)[:, None, None], idx]            # [B, T, k, hd]
+                    lc = torch.einsum("bthd,btkd->bthk", q, Cs) * scale
+                    lc = lc.masked_fill(~sel_ok[:, :, None, :], float("-inf"))
+                    parts.append(lc)
+                    vals.append(("s", Cs))
                 if aux is not None and self.training:
                     # indexer KL toward the main attention over all visible entries
                     with torch.no_grad():
@@ -742,6 +753,8 @@ def train(args):
                 for grp in opt_m.param_groups + opt_a.param_groups:
                     grp["lr"] = lr
                 model.train()
+                for blk in model.layers:
+                    blk.attn.dense = step < args.dense_warmup
                 aux = []
                 logits, ml = model(tok, aux=aux, mtp=args.mtp_weight > 0)
                 V = logits.shape[-1]
@@ -809,6 +822,9 @@ def main():
     ap.add_argument("--wd", type=float, default=0.01)
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--mtp-weight", type=float, default=0.3)
+    ap.add_argument("--dense-warmup", type=int, default=0,
+                    help="steps during which CSA layers attend every visible compressed entry "
+                         "(indexer trained by KL only), then top-k sparse as in inference")
     ap.add_argument("--bias-rate", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
