@@ -16,7 +16,8 @@ Storage formats (spec §13.3/§13.5, the same encodings as scripts/reference):
 
 --verify runs the C engine (`bin/v4eval logits --qat off`) on a token sequence for each copy and
 compares with this PyTorch model holding exactly the stored (decoded) weights: max |logit
-difference| must be <= --tol (1e-3). --check-ref also runs scripts/reference/v4ref.py (float64,
+difference| must be <= --tol (1e-3). --exactness writes OUT/exactness/ (logits at 64 positions + greedy continuations of suite
+prompts, the fixture of tests/test_train_exact.c). --check-ref also runs scripts/reference/v4ref.py (float64,
 independent) on the BF16 copy and compares it with the PyTorch model.
 Exit status: 0 ok, 1 verification failed, 2 bad input.
 """
@@ -173,6 +174,58 @@ def verify_tokens(args, vocab):
     return toks[:args.verify_len]
 
 
+def greedy_prompts(files, n, max_len):
+    """Up to n prompts (id lists) taken round-robin from gen-train files, each <= max_len ids."""
+    per = []
+    for path in files:
+        with open(path) as f:
+            per.append([json.loads(l)["prompt_ids"] for l in f])
+    out, i = [], 0
+    while len(out) < n and any(i < len(p) for p in per):
+        for p in per:
+            if i < len(p) and len(p[i]) <= max_len and len(out) < n:
+                out.append(p[i])
+        i += 1
+    return out
+
+
+def write_exactness(m, toks, logits, prompts, n_new, eos, out_dir, n_pos=64):
+    """Fixture of the engine exactness test (tests/test_train_exact.c): the PyTorch logits of
+    the verification sequence at n_pos positions, and greedy continuations of prompts with the
+    top-1/top-2 margin of every step (a step whose margin is below the test's threshold may
+    legitimately flip between two exact implementations)."""
+    d = os.path.join(out_dir, "exactness")
+    os.makedirs(d, exist_ok=True)
+    T, V = logits.shape
+    pos = sorted(set(np.linspace(0, T - 1, n_pos).round().astype(int).tolist()))
+    logits[pos].astype("<f4").tofile(os.path.join(d, "logits.f32"))
+    with open(os.path.join(d, "tokens.json"), "w") as f:
+        json.dump([int(t) for t in toks], f)
+    with open(os.path.join(d, "greedy.jsonl"), "w") as f:
+        for p in prompts:
+            seq, gen, margins = list(p), [], []
+            for _ in range(n_new):
+                with torch.no_grad():
+                    lg, _ = m(torch.tensor([seq]), mtp=False)
+                last = lg[0, -1].double()
+                top = torch.topk(last, 2)
+                t = int(top.indices[0])
+                gen.append(t)
+                margins.append(float(top.values[0] - top.values[1]))
+                seq.append(t)
+                if t == eos:
+                    break
+            f.write(json.dumps({"prompt_ids": [int(x) for x in p], "greedy": gen,
+                                "margins": margins}) + "\n")
+    with open(os.path.join(d, "meta.json"), "w") as f:
+        json.dump({"positions": pos, "vocab": V, "n_tokens": T, "tol": 1e-3,
+                   "min_margin": 1e-4, "qat": "off", "n_prompts": len(prompts),
+                   "producer": "scripts/train/export.py"}, f)
+        f.write("\n")
+    print(f"export: exactness fixture {d}: {len(pos)} logit rows of {T} tokens, "
+          f"{len(prompts)} greedy prompts x <= {n_new} tokens")
+
+
 def main():
     ap = argparse.ArgumentParser(description="export a v4train checkpoint")
     ap.add_argument("--ckpt", required=True)
@@ -185,6 +238,12 @@ def main():
     ap.add_argument("--verify-data", help="gen-train JSONL for the verification sequence")
     ap.add_argument("--verify-len", type=int, default=2048)
     ap.add_argument("--tol", type=float, default=1e-3)
+    ap.add_argument("--exactness", action="store_true",
+                    help="write OUT/exactness/ (fixture of tests/test_train_exact.c)")
+    ap.add_argument("--greedy-data", default="",
+                    help="comma-separated gen-train files for the exactness greedy prompts")
+    ap.add_argument("--greedy-n", type=int, default=50)
+    ap.add_argument("--greedy-tokens", type=int, default=12)
     ap.add_argument("--max-mb", type=float, default=20.0)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
@@ -209,7 +268,7 @@ def main():
             print(f"export: {out_dir}/model.safetensors: {mb:.2f} MB exceeds --max-mb "
                   f"{args.max_mb}", file=sys.stderr)
             rc = 1
-        if not (args.verify or args.check_ref):
+        if not (args.verify or args.check_ref or (args.exactness and not fp8)):
             continue
         toks = verify_tokens(args, cfg["vocab_size"])
         m = model_with(cfg, dec)
@@ -226,6 +285,10 @@ def main():
                   f"max |diff| {d.max():.3g} (mean {d.mean():.3g}), argmax agreement "
                   f"{agree * 100:.2f}% -> {'ok' if ok else 'FAIL'} (tol {args.tol})")
             rc |= 0 if ok else 1
+        if args.exactness and not fp8:
+            files = [x for x in args.greedy_data.split(",") if x]
+            prompts = greedy_prompts(files, args.greedy_n, 1100) if files else []
+            write_exactness(m, toks, pt, prompts, args.greedy_tokens, cfg["eos_token_id"], out_dir)
         if args.check_ref and not fp8:
             import v4ref
             ref = v4ref.V4Ref(out_dir)

@@ -35,6 +35,7 @@ if [ "${TRAIN_SMOKE:-0}" = 1 ]; then
   N_SHORT=20; N_TOOL=10; N_LC1=4; N_LC2=3; N_LC3=2
   VERIFY_LEN=1024
   WARM=4
+  GREEDY_N=6; GREEDY_T=4
 else
   OUT=${TRAIN_OUT:-build/train}
   MODEL_DIR=${MODEL_DIR:-models/tiny-v4}
@@ -49,6 +50,7 @@ else
   N_SHORT=3000; N_TOOL=400; N_LC1=300; N_LC2=200; N_LC3=100
   VERIFY_LEN=2048
   WARM=150
+  GREEDY_N=50; GREEDY_T=12
 fi
 SEED=${TRAIN_SEED:-1234}
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS OMP_WAIT_POLICY=PASSIVE
@@ -85,7 +87,8 @@ t2=$(date +%s)
 echo "== 3/4 export + engine verification -> $MODEL_DIR, $MODEL_DIR-fp8"
 $PY scripts/train/export.py --ckpt "$OUT/model.pt" --tokenizer $TOK --out "$MODEL_DIR" \
   --fp8-out "$MODEL_DIR-fp8" --verify --verify-data $D/lc_2048.jsonl --verify-len $VERIFY_LEN \
-  --engine $V4 --threads "$THREADS"
+  --engine $V4 --threads "$THREADS" --exactness --greedy-n $GREEDY_N --greedy-tokens $GREEDY_T \
+  --greedy-data $D/math.jsonl,$D/code.jsonl,$D/toolcall.jsonl,$D/lc_768.jsonl,$D/lc_1024.jsonl
 
 echo "== 4/4 loss plot"
 $PY scripts/train/plot_loss.py "$OUT/loss.csv" "$OUT/loss.png"
