@@ -556,14 +556,16 @@ class V4Model(nn.Module):
         plain, comp = self.rope_tables(T)
         return comp if ratio else plain
 
-    def forward(self, tokens, aux=None, mtp=True):
-        """tokens [B, T] -> (logits [B, T, V], mtp_logits [B, T-1, V] or None)."""
+    def forward(self, tokens, aux=None, mtp=True, sel=None, sel_mtp=None):
+        """tokens [B, T] -> (logits [B, T, V], mtp_logits [B, T-1, V] or None).
+        Training: sel [B, T] / sel_mtp [B, T-1] bool masks restrict the head to the positions
+        that carry a loss (logits then [M, V] in mask order) — the head is ~40 % of the work."""
         B, T = tokens.shape
         X = self.embed(tokens)[:, :, None, :].expand(B, T, self.n, -1)
         for blk in self.layers:
             X = blk(X, tokens, self.layer_tab(blk.ratio, T), aux)
         h = hc_head(X, self.hc_head_fn, self.hc_head_base, self.hc_head_scale, self.eps, self.hc_eps)
-        logits = self.head(self.norm(h))
+        logits = self.head(self.norm(h if sel is None else h[sel]))
         ml = None
         if mtp and len(self.mtp) and T > 1:
             mt = self.mtp[0]
@@ -572,7 +574,7 @@ class V4Model(nn.Module):
             Xm = mt.e_proj(e)[:, :, None, :] + mt.h_proj(x)
             Xm = mt(Xm, tokens[:, 1:], self.layer_tab(0, T - 1), None)
             hm = hc_head(Xm, mt.hc_head_fn, mt.hc_head_base, mt.hc_head_scale, self.eps, self.hc_eps)
-            ml = self.head(mt.norm(hm))
+            ml = self.head(mt.norm(hm if sel_mtp is None else hm[sel_mtp]))
         return logits, ml
 
     def moe_blocks(self):
@@ -756,16 +758,16 @@ def train(args):
                 for blk in model.layers:
                     blk.attn.dense = step < args.dense_warmup
                 aux = []
-                logits, ml = model(tok, aux=aux, mtp=args.mtp_weight > 0)
-                V = logits.shape[-1]
-                loss = F.cross_entropy(logits.reshape(-1, V), tgt.reshape(-1), ignore_index=-100)
+                sel = tgt != -100
+                mt = tgt[:, 1:]                              # MTP: position t predicts token t+2
+                sel_m = mt != -100
+                logits, ml = model(tok, aux=aux, mtp=args.mtp_weight > 0, sel=sel, sel_mtp=sel_m)
+                loss = F.cross_entropy(logits, tgt[sel])
                 total = loss
                 mloss = torch.zeros(())
-                if ml is not None:
-                    mt = tgt[:, 1:]                          # position t predicts token t+2
-                    if (mt != -100).any():
-                        mloss = F.cross_entropy(ml.reshape(-1, V), mt.reshape(-1), ignore_index=-100)
-                        total = total + args.mtp_weight * mloss
+                if ml is not None and bool(sel_m.any()):
+                    mloss = F.cross_entropy(ml, mt[sel_m])
+                    total = total + args.mtp_weight * mloss
                 kl = torch.zeros(())
                 if aux:
                     kl = torch.stack([k.mean() for k in aux]).mean()
