@@ -34,7 +34,6 @@ if [ "${TRAIN_SMOKE:-0}" = 1 ]; then
   THREADS=${TRAIN_THREADS:-1}
   N_SHORT=20; N_TOOL=10; N_LC1=4; N_LC2=3; N_LC3=2
   VERIFY_LEN=1024
-  WARM=4
   GREEDY_N=6; GREEDY_T=4
 else
   OUT=${TRAIN_OUT:-build/train}
@@ -49,7 +48,6 @@ else
   fi
   N_SHORT=3000; N_TOOL=400; N_LC1=300; N_LC2=200; N_LC3=100
   VERIFY_LEN=2048
-  WARM=150
   GREEDY_N=50; GREEDY_T=12
 fi
 SEED=${TRAIN_SEED:-1234}
@@ -81,7 +79,7 @@ echo "== 2/4 training ($TOKENS tokens, $THREADS threads, seed $SEED)"
 $PY scripts/train/v4train.py \
   --stages "1024:$SHORT;1100:$SHORT,$D/lc_1024.jsonl;2100:$SHORT,$D/lc_1024.jsonl,$D/lc_2048.jsonl" \
   --stage-frac 3,4,3 --tokens "$TOKENS" --batch-tokens 4096 --lr 3e-3 --warmup 50 \
-  --mtp-weight 0.3 --dense-warmup $WARM --seed "$SEED" --threads "$THREADS" --out "$OUT"
+  --mtp-weight 0.3 --dense-warmup-frac 0.1 --seed "$SEED" --threads "$THREADS" --out "$OUT"
 t2=$(date +%s)
 
 echo "== 3/4 export + engine verification -> $MODEL_DIR, $MODEL_DIR-fp8"

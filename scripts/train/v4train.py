@@ -41,8 +41,9 @@ Training (train()):
     so the LM loss never reaches it and the KL loss reaches nothing else;
   * Muon (Nesterov momentum, 5 Newton-Schulz steps, update RMS matched to AdamW's 0.2 sqrt(max
     dim)) for the 2-D hidden matrices, AdamW for embeddings, head, norms, sinks, ape, mHC params;
-  * dense warm-up (--dense-warmup steps): CSA attends every visible entry while the indexer
-    learns from the KL loss, then the sparse top-k attention of inference (V3.2's two phases);
+  * dense warm-up (--dense-warmup-frac of the steps): CSA attends every visible entry while the
+    indexer learns from the KL loss, then the sparse top-k attention of inference (V3.2's two
+    phases);
   * context-length curriculum: stages of increasing maximum sample length (data files per stage);
   * deterministic: torch/numpy/python seeds fixed, single data order from the seed.
 """
@@ -756,7 +757,7 @@ def train(args):
                     grp["lr"] = lr
                 model.train()
                 for blk in model.layers:
-                    blk.attn.dense = step < args.dense_warmup
+                    blk.attn.dense = step < int(args.dense_warmup_frac * total_steps)
                 aux = []
                 sel = tgt != -100
                 mt = tgt[:, 1:]                              # MTP: position t predicts token t+2
@@ -824,9 +825,10 @@ def main():
     ap.add_argument("--wd", type=float, default=0.01)
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--mtp-weight", type=float, default=0.3)
-    ap.add_argument("--dense-warmup", type=int, default=0,
-                    help="steps during which CSA layers attend every visible compressed entry "
-                         "(indexer trained by KL only), then top-k sparse as in inference")
+    ap.add_argument("--dense-warmup-frac", type=float, default=0.0,
+                    help="share of the (estimated) steps during which CSA layers attend every "
+                         "visible compressed entry (the indexer learns by KL), then top-k sparse "
+                         "as in inference")
     ap.add_argument("--bias-rate", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
