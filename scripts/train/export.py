@@ -290,7 +290,9 @@ def main():
             prompts = greedy_prompts(files, args.greedy_n, 1100) if files else []
             write_exactness(m, toks, pt, prompts, args.greedy_tokens, cfg["eos_token_id"], out_dir)
         if args.check_ref and not fp8:
-            import v4ref
+            prev = torch.get_default_dtype()
+            import v4ref           # sets torch's default dtype to float64 on import
+            torch.set_default_dtype(prev)
             ref = v4ref.V4Ref(out_dir)
             out = ref.forward(toks, qat=False, mtp=pm is not None)
             for key, mine in (("logits", pt), ("mtp_logits", pm)):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh — `make train`: the whole recipe of the default model models/tiny-v4.
 #
+#   0. selftest.py (seconds): the trainable model against v4ref.py and the spec's state machine
 #   1. training data: bin/v4eval gen-train (suite generators, TRAIN seed space, prompts
 #      equal to eval prompts dropped) -> $OUT/data/*.jsonl
 #   2. training: scripts/train/v4train.py, 3-stage context-length curriculum -> $OUT/model.pt,
@@ -62,6 +63,8 @@ NIAH="--task niah_single_1 --task niah_single_2 --task niah_single_3 --task niah
 RULER_OTHER="--task vt --task cwe --task fwe"
 
 t0=$(date +%s)
+echo "== 0/4 selftest of the trainable model (v4ref, streaming compressor, gradients, determinism)"
+$PY scripts/train/selftest.py
 echo "== 1/4 training data (train seed space) -> $D"
 $V4 gen-train --suite math --n $N_SHORT --tokenizer $TOK --out $D/math.jsonl
 $V4 gen-train --suite code --n $((N_SHORT / 2)) --tokenizer $TOK --out $D/code.jsonl
