@@ -32,7 +32,7 @@ MODEL    ?=
 SUITE    ?= longctx
 PREFIX_MODEL = $(if $(MODEL),$(MODEL),$(shell scripts/default-model))
 
-.PHONY: all deps test asan fuzz eval report fixtures clean help
+.PHONY: all deps test asan fuzz eval report fixtures clean help train
 all: bin/v4eval
 
 help:
@@ -92,3 +92,10 @@ clean:
 	rm -rf $(BUILD) build-asan bin/v4eval
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/harness/main.d $(TEST_BIN:=.d)
+
+# The default model: data from the suite generators (train seeds), training, export to
+# models/tiny-v4 (+ models/tiny-v4-fp8), engine verification, loss plot. About 90 minutes on
+# 2 cores; TRAIN_SMOKE=1 runs a few-minute end-to-end check under build/train-smoke instead.
+# run.sh sets OPENBLAS_CORETYPE (SkylakeX on AVX-512 CPUs) for torch.
+train: bin/v4eval
+	scripts/train/run.sh

@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""selftest.py — self-checks of scripts/train/v4train.py (seconds, one thread).
+
+1. A random tiny V4Model (every component: window-only, CSA with indexer, HCA, hash + learned
+   MoE, MTP), exported through export.py, equals the independent float64 reference
+   scripts/reference/v4ref.py: logits and MTP logits within 1e-4 over 300 tokens (75 CSA entries
+   >> index_topk 4, 2 HCA entries).
+2. The batched compressor equals the spec §6.3 streaming state machine run token by token.
+3. Sinkhorn output is doubly stochastic (columns exactly, rows within 1e-4).
+4. Gradient routing: the LM loss reaches no indexer parameter; the indexer KL loss reaches only
+   indexer parameters.
+5. Training is deterministic: two 3-step runs from the same seed give identical losses.
+Exit 0 when every check passes, 1 otherwise (each failure printed).
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "reference"))
+import export  # noqa: E402
+import v4train  # noqa: E402
+
+TINY = dict(v4train.DEFAULT_CONFIG, vocab_size=96, hidden_size=32, num_attention_heads=4,
+            head_dim=48, qk_rope_head_dim=16, q_lora_rank=16, o_groups=2, o_lora_rank=16,
+            sliding_window=8, compress_ratios=[0, 4, 128, 4, 0], index_n_heads=2,
+            index_head_dim=32, index_topk=4, n_routed_experts=4, num_experts_per_tok=2,
+            moe_intermediate_size=32, num_hash_layers=2,
+            rope_scaling={"type": "yarn", "factor": 16, "original_max_position_embeddings": 64,
+                          "beta_fast": 32, "beta_slow": 1})
+
+fails = []
+
+
+def check(ok, what):
+    print(f"  {'ok  ' if ok else 'FAIL'} {what}")
+    if not ok:
+        fails.append(what)
+
+
+def randomise(m, seed):
+    """Weights away from the init's symmetric values (norms, sinks, ape, hc, biases)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            if p.dim() == 1 or name.endswith(".ape") or "hc_" in name:
+                p.add_(torch.randn(p.shape, generator=g) * 0.3)
+        for moe in m.moe_blocks():
+            if not moe.gate.is_hash:
+                moe.gate.bias.copy_(torch.randn(moe.E, generator=g) * 0.1)
+
+
+def test_reference():
+    torch.manual_seed(0)
+    m = v4train.V4Model(TINY, seed=3)
+    randomise(m, 4)
+    tensors, dec = export.encode(m.state_dict(), fp8=False)
+    mm = export.model_with(TINY, dec)
+    toks = list(np.random.default_rng(5).integers(0, TINY["vocab_size"], 300))
+    with torch.no_grad():
+        lg, ml = mm(torch.tensor([toks]))
+    prev = torch.get_default_dtype()
+    import v4ref               # sets torch's default dtype to float64 on import
+    torch.set_default_dtype(prev)
+    with tempfile.TemporaryDirectory() as td:
+        export.write_copy(td, TINY, tensors, os.path.join(HERE, "..", "..", "models", "tokenizer",
+                                                           "tokenizer.json"), False, {})
+        out = v4ref.V4Ref(td).forward(toks, qat=False, mtp=True)
+    d1 = float((out["logits"] - lg[0].double()).abs().max())
+    d2 = float((out["mtp_logits"] - ml[0].double()).abs().max())
+    check(d1 < 1e-4, f"logits vs v4ref (float64): max |diff| {d1:.2e}")
+    check(d2 < 1e-4, f"MTP logits vs v4ref (float64): max |diff| {d2:.2e}")
+
+
+def streaming_compressor(comp, a, m, rd, tab):
+    """Spec §6.3 state machine, token by token (independent of the batched formula)."""
+    c, ov = comp.c, comp.ov
+    w = (2 if ov else 1) * c
+    SK = torch.zeros((2 if ov else 1) * m, w)
+    SZ = torch.full(((2 if ov else 1) * m, w), float("-inf"))
+    out = []
+    cos, sin = tab
+    for p in range(a.shape[0]):
+        r = p % m
+        row = (m if ov else 0) + r
+        SK[row] = comp.wkv(a[p])
+        SZ[row] = comp.wgate(a[p]) + comp.ape[r]
+        if (p + 1) % m == 0:
+            if ov:
+                K = torch.cat((SK[:m, :c], SK[m:, c:]), 0)
+                Z = torch.cat((SZ[:m, :c], SZ[m:, c:]), 0)
+            else:
+                K, Z = SK, SZ
+            e = (torch.softmax(Z, 0) * K).sum(0)
+            if ov:
+                SK[:m] = SK[m:].clone()
+                SZ[:m] = SZ[m:].clone()
+            e = comp.norm(e)
+            j = p + 1 - m
+            e = v4train.apply_rope(e, cos[j], sin[j], rd)
+            out.append(e)
+    return torch.stack(out)
+
+
+def test_compressor():
+    torch.manual_seed(1)
+    for m_, c in ((4, 48), (128, 48)):
+        comp = v4train.Compressor(32, m_, c, 1e-6)
+        with torch.no_grad():
+            for p in comp.parameters():
+                p.copy_(torch.randn(p.shape) * 0.5)
+        T = 300
+        a = torch.randn(T, 32)
+        om = v4train.rope_omega(16, 160000, (16, 64, 32, 1))
+        tab = v4train.rope_cs(torch.arange(T), om)
+        with torch.no_grad():
+            batched = comp(a[None], tab, 16)[0]
+            stream = streaming_compressor(comp, a, m_, 16, tab)
+        d = float((batched - stream).abs().max())
+        check(batched.shape == stream.shape and d < 1e-5,
+              f"compressor ratio {m_}: batched vs streaming, {stream.shape[0]} entries, max |diff| {d:.2e}")
+
+
+def test_sinkhorn():
+    C = torch.randn(1000, 4, 4)
+    P = v4train.sinkhorn(C, 20, 1e-6)
+    cs = float((P.sum(-2) - 1).abs().max())
+    rs = float((P.sum(-1) - 1).abs().max())
+    check(cs < 1e-5 and rs < 1e-4 and bool((P >= 0).all()),
+          f"Sinkhorn: column sums within {cs:.1e}, row sums within {rs:.1e}")
+
+
+def test_gradients():
+    torch.manual_seed(2)
+    m = v4train.V4Model(TINY, seed=7)
+    randomise(m, 8)
+    m.train()
+    tok = torch.randint(0, TINY["vocab_size"], (2, 64))
+    aux = []
+    lg, ml = m(tok, aux=aux)
+    lm = F.cross_entropy(lg[:, :-1].reshape(-1, lg.shape[-1]), tok[:, 1:].reshape(-1)) \
+        + F.cross_entropy(ml[:, :-1].reshape(-1, ml.shape[-1]), tok[:, 2:].reshape(-1))
+    kl = torch.stack([k.mean() for k in aux]).mean()
+    names = [n for n, _ in m.named_parameters()]
+    params = [p for _, p in m.named_parameters()]
+    g_lm = torch.autograd.grad(lm, params, retain_graph=True, allow_unused=True)
+    g_kl = torch.autograd.grad(kl, params, allow_unused=True)
+    nz = lambda g: g is not None and float(g.abs().max()) > 0
+    idx_names = [n for n in names if ".indexer." in n]
+    lm_into_idx = [n for n, g in zip(names, g_lm) if ".indexer." in n and nz(g)]
+    kl_outside = [n for n, g in zip(names, g_kl) if ".indexer." not in n and nz(g)]
+    kl_into_idx = [n for n, g in zip(names, g_kl) if ".indexer." in n and nz(g)]
+    check(not lm_into_idx, f"LM + MTP loss reaches no indexer parameter ({len(idx_names)} checked)")
+    check(not kl_outside and len(kl_into_idx) == len(idx_names),
+          f"indexer KL reaches exactly the {len(idx_names)} indexer parameters "
+          f"(outside: {kl_outside[:3]})")
+    check(float(kl) > 0, f"indexer KL is positive at random init ({float(kl):.3f})")
+
+
+def test_determinism():
+    root = os.path.join(HERE, "..", "..")
+    with tempfile.TemporaryDirectory() as td:
+        data = os.path.join(td, "d.jsonl")
+        r = subprocess.run([os.path.join(root, "bin", "v4eval"), "gen-train", "--suite", "math",
+                            "--n", "16", "--tokenizer",
+                            os.path.join(root, "models", "tokenizer", "tokenizer.json"),
+                            "--out", data], capture_output=True, text=True)
+        if r.returncode:
+            check(False, f"gen-train for the determinism check: {r.stderr.strip()}")
+            return
+        cfg = os.path.join(td, "cfg.json")
+        json.dump({"hidden_size": 32, "num_hidden_layers": 2, "compress_ratios": [4, 128, 0],
+                   "num_hash_layers": 1, "moe_intermediate_size": 32}, open(cfg, "w"))
+        losses = []
+        for k in range(2):
+            out = os.path.join(td, f"o{k}")
+            r = subprocess.run([sys.executable, os.path.join(HERE, "v4train.py"), "--stages",
+                                f"1024:{data}", "--stage-frac", "1", "--tokens", "3000",
+                                "--batch-tokens", "1024", "--threads", "1", "--config", cfg,
+                                "--dense-warmup-frac", "0.5", "--out", out],
+                               capture_output=True, text=True)
+            if r.returncode:
+                check(False, f"v4train run {k}: {r.stderr.strip()[-200:]}")
+                return
+            losses.append([l.split(",")[6:9] for l in open(os.path.join(out, "loss.csv"))][1:])
+        check(len(losses[0]) >= 3 and losses[0] == losses[1],
+              f"two runs, same seed: identical loss / MTP / KL columns over {len(losses[0])} steps")
+
+
+def main():
+    torch.set_num_threads(1)
+    assert torch.get_default_dtype() == torch.float32
+    for t in (test_reference, test_compressor, test_sinkhorn, test_gradients, test_determinism):
+        print(t.__name__)
+        t()
+    print(f"selftest: {'all ok' if not fails else f'{len(fails)} FAILED'}")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,843 @@
+#!/usr/bin/python3
+"""v4train.py — a trainable DeepSeek-V4 in PyTorch (float32, autograd) and its trainer.
+
+Written from /work/shared/spec/v4-architecture.md §2-§12; it shares no code with the C engine
+nor with scripts/reference/v4ref.py (the float64 inference reference, used only as an
+independent check of this file by export.py --check-ref). Module paths equal the official
+checkpoint tensor names (`layers.{l}.attn.wq_a.weight`, `mtp.0.e_proj.weight`, ...), so
+`state_dict()` is the checkpoint.
+
+What the forward pass computes (the engine computes the same, QAT emulation off):
+  * embedding copied into hc_mult streams; per block mHC pre (RMS over n*D, 24 mixing logits,
+    pre/post sigmoids, Sinkhorn from a row softmax + eps ending on a column step), RMSNorm,
+    attention, mHC post X'_j = post_j f + sum_i P_ij X_i, then the same around the MoE;
+  * attention: wq_a -> q_norm -> wq_b, per-head unweighted RMS, partial interleaved RoPE on the
+    trailing qk_rope_head_dim dims (base rope_theta without YaRN on window-only layers and the
+    MTP block, compress_rope_theta + YaRN on compressed layers), K=V = kv_norm(wkv a) with RoPE;
+    sliding window of `sliding_window` positions t-w+1..t; one softmax over window entries and
+    compressed entries plus a per-head sink logit; inverse RoPE on the outputs; grouped wo_a,
+    then wo_b;
+  * compressor (ratio 4 with overlap = 8 slots: A halves of the previous window + B halves of its
+    own; ratio 128 without), per-channel softmax pooling with `ape`, RMSNorm, RoPE at j*m;
+    entry j visible to query t iff j < floor((t+1)/m);
+  * CSA: lightning indexer sum_h w_h ReLU(q_h . k_s) with w = weights_proj a / sqrt(c_I * H_I),
+    top-min(k, visible) selection (not differentiable); HCA: every visible entry;
+  * MoE: sqrt(softplus(gate a)); learned layers pick top-k of score + bias (aux-loss-free bias,
+    updated outside autograd from the expert loads), hash layers take tid2eid[token]; weights
+    renormalised x routed_scaling_factor; clamped SwiGLU for routed and shared experts;
+  * head: hc_head collapse, RMSNorm, head.weight; MTP block 0 on (final streams at t, embedding
+    of token t+1) predicting token t+2.
+
+QAT emulation (FP8 KV, FP4 indexer, FP8 activations) is OFF in training: the model is trained in
+float32 and exported; the engine's `--qat on` then perturbs it at quantisation-noise level. The
+Hadamard rotation of the indexer is skipped (it is orthogonal: q.k unchanged without FP4).
+
+Training (train()):
+  * loss: cross-entropy on completion tokens only (the assistant text after the prompt, EOS
+    included) + mtp_weight x the MTP cross-entropy on completion tokens two ahead;
+  * lightning indexer: its own KL loss KL(p_main || softmax(I)) over the visible compressed
+    entries of each CSA query, p_main = the main attention's per-head softmax over those entries
+    averaged over heads, computed from detached q and entries; the indexer reads detached inputs,
+    so the LM loss never reaches it and the KL loss reaches nothing else;
+  * Muon (Nesterov momentum, 5 Newton-Schulz steps, update RMS matched to AdamW's 0.2 sqrt(max
+    dim)) for the 2-D hidden matrices, AdamW for embeddings, head, norms, sinks, ape, mHC params;
+  * dense warm-up (--dense-warmup-frac of the steps): CSA attends every visible entry while the
+    indexer learns from the KL loss, then the sparse top-k attention of inference (V3.2's two
+    phases);
+  * context-length curriculum: stages of increasing maximum sample length (data files per stage);
+  * deterministic: torch/numpy/python seeds fixed, single data order from the seed.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# ------------------------------------------------------------------------------------------------
+# default architecture (official config.json keys)
+
+DEFAULT_CONFIG = {
+    "architectures": ["DeepseekV4ForCausalLM"],
+    "model_type": "deepseek_v4",
+    "vocab_size": 4096,
+    "hidden_size": 128,
+    "num_hidden_layers": 4,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 1,
+    "head_dim": 64,
+    "qk_rope_head_dim": 16,
+    "q_lora_rank": 64,
+    "o_groups": 2,
+    "o_lora_rank": 64,
+    "sliding_window": 64,
+    "compress_ratios": [0, 4, 128, 4, 0],
+    "compress_rope_theta": 160000,
+    "rope_theta": 10000,
+    "rope_scaling": {"type": "yarn", "factor": 16, "original_max_position_embeddings": 4096,
+                     "beta_fast": 32, "beta_slow": 1},
+    "max_position_embeddings": 65536,
+    "index_n_heads": 4,
+    "index_head_dim": 32,
+    "index_topk": 16,
+    "n_routed_experts": 4,
+    "n_shared_experts": 1,
+    "num_experts_per_tok": 2,
+    "moe_intermediate_size": 128,
+    "scoring_func": "sqrtsoftplus",
+    "norm_topk_prob": True,
+    "routed_scaling_factor": 1.5,
+    "topk_method": "noaux_tc",
+    "num_hash_layers": 1,
+    "swiglu_limit": 10.0,
+    "hc_mult": 4,
+    "hc_sinkhorn_iters": 20,
+    "hc_eps": 1e-06,
+    "rms_norm_eps": 1e-06,
+    "num_nextn_predict_layers": 1,
+    "hidden_act": "silu",
+    "tie_word_embeddings": False,
+    "bos_token_id": 0,
+    "eos_token_id": 1,
+    "expert_dtype": "bf16",
+    "torch_dtype": "bfloat16",
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+}
+
+
+# ------------------------------------------------------------------------------------------------
+# primitives
+
+def rms(x, eps):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, n, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(n))
+        self.eps = eps
+
+    def forward(self, x):
+        return rms(x, self.eps) * self.weight
+
+
+def linear(n_in, n_out):
+    return nn.Linear(n_in, n_out, bias=False)
+
+
+def rope_omega(rd, base, yarn):
+    """omega_i, i = 0..rd/2-1 (float64); yarn = (factor, orig, beta_fast, beta_slow) or None.
+    YaRN (spec §3.2): low/high correction dims, linear ramp, omega' = omega (1-r) + omega/f r."""
+    om = [base ** (-(2.0 * i) / rd) for i in range(rd // 2)]
+    if yarn is not None:
+        factor, orig, bfast, bslow = yarn
+        dim = lambda rot: rd * math.log(orig / (rot * 2 * math.pi)) / (2 * math.log(base))
+        lo = max(math.floor(dim(bfast)), 0)
+        hi = min(math.ceil(dim(bslow)), rd - 1)
+        if hi == lo:
+            hi = lo + 0.001
+        out = []
+        for i, w in enumerate(om):
+            r = min(max((i - lo) / (hi - lo), 0.0), 1.0)
+            out.append(w * (1 - r) + (w / factor) * r)
+        om = out
+    return torch.tensor(om, dtype=torch.float64)
+
+
+def rope_cs(pos, om):
+    """cos/sin tables [len(pos), rd/2] (angles in float64, then float32)."""
+    ang = pos.to(torch.float64)[:, None] * om[None, :]
+    return torch.cos(ang).float(), torch.sin(ang).float()
+
+
+def apply_rope(x, cos, sin, rd, inverse=False):
+    """Rotates the trailing rd dims of x[..., d] by interleaved pairs (2i, 2i+1).
+    cos/sin broadcast against x[..., rd/2] (caller arranges the leading dims)."""
+    if inverse:
+        sin = -sin
+    nope, r = x[..., :-rd], x[..., -rd:]
+    xr, xi = r[..., 0::2], r[..., 1::2]
+    yr = xr * cos - xi * sin
+    yi = xr * sin + xi * cos
+    r2 = torch.stack((yr, yi), dim=-1).flatten(-2)
+    return torch.cat((nope, r2), dim=-1)
+
+
+def topk_idx(x, k):
+    """Indices of the k largest values along the last dim; among exactly equal values the lower
+    index wins (stable descending sort) - the engine's and the reference's tie rule. ReLU scores
+    tie at 0 often, so this matters for the indexer."""
+    return torch.sort(x, dim=-1, descending=True, stable=True).indices[..., :k]
+
+
+def sinkhorn(C, iters, eps):
+    P = torch.softmax(C, dim=-1) + eps
+    P = P / (P.sum(-2, keepdim=True) + eps)
+    for _ in range(iters - 1):
+        P = P / (P.sum(-1, keepdim=True) + eps)
+        P = P / (P.sum(-2, keepdim=True) + eps)
+    return P
+
+
+# ------------------------------------------------------------------------------------------------
+# modules
+
+class Compressor(nn.Module):
+    """Token-level compressor (spec §6): ratio m, entry dim c, overlap iff m == 4."""
+
+    def __init__(self, D, m, c, eps):
+        super().__init__()
+        self.m, self.c, self.ov = m, c, m == 4
+        w = (2 if self.ov else 1) * c
+        self.wkv = linear(D, w)
+        self.wgate = linear(D, w)
+        self.ape = nn.Parameter(torch.zeros(m, w))
+        self.norm = RMSNorm(c, eps)
+
+    def forward(self, a, rope_tab, rd):
+        """a [B, T, D] -> entries [B, N, c], N = T // m (complete windows only)."""
+        B, T, _ = a.shape
+        m, c = self.m, self.c
+        N = T // m
+        if N == 0:
+            return a.new_zeros(B, 0, c)
+        a = a[:, :N * m]
+        K = self.wkv(a).view(B, N, m, -1)
+        Z = (self.wgate(a).view(B, N, m, -1) + self.ape)
+        if self.ov:
+            KA, KB = K[..., :c], K[..., c:]
+            ZA, ZB = Z[..., :c], Z[..., c:]
+            # previous window's A halves (absent for j = 0: logit -inf, value 0)
+            KAp = F.pad(KA, (0, 0, 0, 0, 1, 0))[:, :N]
+            ZAp = F.pad(ZA, (0, 0, 0, 0, 1, 0), value=float("-inf"))[:, :N]
+            K = torch.cat((KAp, KB), dim=2)
+            Z = torch.cat((ZAp, ZB), dim=2)
+        p = torch.softmax(Z, dim=2)
+        e = (p * K).sum(2)                               # [B, N, c]
+        e = self.norm(e)
+        cos, sin = rope_tab
+        pos = torch.arange(N) * m
+        return apply_rope(e, cos[pos][None], sin[pos][None], rd)
+
+
+class Indexer(nn.Module):
+    """Lightning indexer (spec §7.2)."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        D, ql = cfg["hidden_size"], cfg["q_lora_rank"]
+        self.HI, self.cI = cfg["index_n_heads"], cfg["index_head_dim"]
+        self.wq_b = linear(ql, self.HI * self.cI)
+        self.weights_proj = linear(D, self.HI)
+        self.compressor = Compressor(D, 4, self.cI, cfg["rms_norm_eps"])
+
+    def forward(self, a, qr, tab, rd):
+        """-> scores I [B, T, N] (unmasked)."""
+        B, T, _ = a.shape
+        cos, sin = tab
+        q = self.wq_b(qr).view(B, T, self.HI, self.cI)
+        q = apply_rope(q, cos[:T][None, :, None], sin[:T][None, :, None], rd)
+        k = self.compressor(a, tab, rd)                  # [B, N, cI]
+        w = self.weights_proj(a) * (self.cI ** -0.5) * (self.HI ** -0.5)
+        s = torch.relu(torch.einsum("bthc,bnc->bthn", q, k))
+        return (s * w[..., None]).sum(2)
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg, ratio):
+        super().__init__()
+        D, H, hd = cfg["hidden_size"], cfg["num_attention_heads"], cfg["head_dim"]
+        ql, G, ol = cfg["q_lora_rank"], cfg["o_groups"], cfg["o_lora_rank"]
+        eps = cfg["rms_norm_eps"]
+        self.H, self.hd, self.G, self.ol, self.eps = H, hd, G, ol, eps
+        self.rd = cfg["qk_rope_head_dim"]
+        self.W = cfg["sliding_window"]
+        self.ratio = ratio
+        self.topk = cfg["index_topk"]
+        self.dense = False      # training warm-up: CSA attends every visible entry (no top-k)
+        self.wq_a = linear(D, ql)
+        self.q_norm = RMSNorm(ql, eps)
+        self.wq_b = linear(ql, H * hd)
+        self.wkv = linear(D, hd)
+        self.kv_norm = RMSNorm(hd, eps)
+        self.wo_a = linear((H // G) * hd, G * ol)
+        self.wo_b = linear(G * ol, D)
+        self.attn_sink = nn.Parameter(torch.zeros(H))
+        if ratio:
+            self.compressor = Compressor(D, ratio, hd, eps)
+        if ratio == 4:
+            self.indexer = Indexer(cfg)
+
+    def forward(self, a, tab, aux):
+        B, T, _ = a.shape
+        H, hd, rd, W = self.H, self.hd, self.rd, self.W
+        cos, sin = tab
+        cT, sT = cos[:T], sin[:T]
+        scale = hd ** -0.5
+        qr = self.q_norm(self.wq_a(a))
+        q = self.wq_b(qr).view(B, T, H, hd)
+        q = rms(q, self.eps)
+        q = apply_rope(q, cT[None, :, None], sT[None, :, None], rd)
+        kv = self.kv_norm(self.wkv(a))
+        kv = apply_rope(kv, cT[None], sT[None], rd)                   # [B, T, hd]
+        # window: slot s of query t holds position t - W + 1 + s
+        Wn = min(W, T)
+        kvp = F.pad(kv, (0, 0, Wn - 1, 0))
+        Kw = kvp.unfold(1, Wn, 1).permute(0, 1, 3, 2)                  # [B, T, Wn, hd]
+        t_idx = torch.arange(T)
+        wvalid = (t_idx[:, None] - Wn + 1 + torch.arange(Wn)[None, :]) >= 0   # [T, Wn]
+        lw = torch.einsum("bthd,btsd->bths", q, Kw) * scale
+        lw = lw.masked_fill(~wvalid[None, :, None, :], float("-inf"))
+        parts, vals = [lw], [("w", Kw)]
+        if self.ratio:
+            m = self.ratio
+            C = self.compressor(a, tab, rd)                             # [B, N, hd]
+            N = C.shape[1]
+            vis = torch.arange(N)[None, :] < ((t_idx + 1) // m)[:, None]   # [T, N]
+            if self.ratio == 4 and N > 0:
+                I = self.indexer(a.detach(), qr.detach(), tab, rd)         # [B, T, N]
+                Im = I.masked_fill(~vis[None], float("-inf"))
+                if self.dense and self.training:
+                    # dense warm-up (V3.2's recipe): the main attention sees every visible
+                    # entry while the indexer learns from it through the KL loss below
+                    lc = torch.einsum("bthd,bnd->bthn", q, C) * scale
+                    lc = lc.masked_fill(~vis[None, :, None, :], float("-inf"))
+                    parts.append(lc)
+                    vals.append(("d", C))
+                else:
+                    k = min(self.topk, N)
+                    idx = topk_idx(Im.detach(), k)                         # [B, T, k]
+                    sel_ok = torch.gather(vis[None].expand(B, T, N), 2, idx)   # [B, T, k]
+                    Cs = C[torch.arange(B)[:, None, None], idx]            # [B, T, k, hd]
+                    lc = torch.einsum("bthd,btkd->bthk", q, Cs) * scale
+                    lc = lc.masked_fill(~sel_ok[:, :, None, :], float("-inf"))
+                    parts.append(lc)
+                    vals.append(("s", Cs))
+                if aux is not None and self.training:
+                    # indexer KL toward the main attention over all visible entries
+                    with torch.no_grad():
+                        lt = torch.einsum("bthd,bnd->bthn", q.detach(), C.detach()) * scale
+                        lt = lt.masked_fill(~vis[None, :, None, :], float("-inf"))
+                        rows = vis.any(-1)                                  # [T]
+                        pt = torch.softmax(lt[:, rows], dim=-1).mean(2)    # [B, R, N]
+                    lq = torch.log_softmax(Im[:, rows], dim=-1)
+                    lq = lq.masked_fill(~vis[rows][None], 0.0)
+                    kl = (pt * (torch.log(pt.clamp_min(1e-30)) - lq)).sum(-1)   # [B, R]
+                    aux.append(kl)
+            elif N > 0:
+                lc = torch.einsum("bthd,bnd->bthn", q, C) * scale
+                lc = lc.masked_fill(~vis[None, :, None, :], float("-inf"))
+                parts.append(lc)
+                vals.append(("d", C))
+        sink = self.attn_sink.view(1, 1, H, 1).expand(B, T, H, 1)
+        logits = torch.cat(parts + [sink], dim=-1)
+        p = torch.softmax(logits, dim=-1)
+        o, off = 0, 0
+        for (kind, V), L in zip(vals, parts):
+            n = L.shape[-1]
+            pp = p[..., off:off + n]
+            off += n
+            if kind == "d":
+                o = o + torch.einsum("bthn,bnd->bthd", pp, V)
+            else:
+                o = o + torch.einsum("bthn,btnd->bthd", pp, V)
+        o = apply_rope(o, cT[None, :, None], sT[None, :, None], rd, inverse=True)
+        G = self.G
+        og = o.reshape(B, T, G, (H // G) * hd)
+        wa = self.wo_a.weight.view(G, self.ol, (H // G) * hd)
+        u = torch.einsum("btgi,goi->btgo", og, wa).reshape(B, T, G * self.ol)
+        return self.wo_b(u)
+
+
+class Expert(nn.Module):
+    def __init__(self, D, inter, limit):
+        super().__init__()
+        self.w1 = linear(D, inter)
+        self.w2 = linear(inter, D)
+        self.w3 = linear(D, inter)
+        self.limit = limit
+
+    def forward(self, x, g=None):
+        h = F.silu(self.w1(x).clamp(max=self.limit)) * self.w3(x).clamp(-self.limit, self.limit)
+        if g is not None:
+            h = h * g
+        return self.w2(h)
+
+
+class Gate(nn.Module):
+    def __init__(self, cfg, is_hash, rng):
+        super().__init__()
+        E, D = cfg["n_routed_experts"], cfg["hidden_size"]
+        self.weight = nn.Parameter(torch.empty(E, D))
+        self.is_hash = is_hash
+        if is_hash:
+            k = cfg["num_experts_per_tok"]
+            tid = np.stack([rng.permutation(E)[:k] for _ in range(cfg["vocab_size"])])
+            self.register_buffer("tid2eid", torch.from_numpy(tid.astype(np.int64)))
+        else:
+            self.register_buffer("bias", torch.zeros(E))
+
+
+class MoE(nn.Module):
+    def __init__(self, cfg, is_hash, rng):
+        super().__init__()
+        D, E, inter = cfg["hidden_size"], cfg["n_routed_experts"], cfg["moe_intermediate_size"]
+        lim = cfg["swiglu_limit"]
+        self.k, self.E = cfg["num_experts_per_tok"], E
+        self.scale = cfg["routed_scaling_factor"]
+        self.gate = Gate(cfg, is_hash, rng)
+        self.experts = nn.ModuleList([Expert(D, inter, lim) for _ in range(E)])
+        self.shared_experts = Expert(D, inter, lim)
+        self.load = None
+
+    def forward(self, a, tokens):
+        B, T, D = a.shape
+        x = a.reshape(-1, D)
+        s = torch.sqrt(F.softplus(x @ self.gate.weight.t()))            # [BT, E]
+        if self.gate.is_hash:
+            idx = self.gate.tid2eid[tokens.reshape(-1)]
+        else:
+            idx = topk_idx((s + self.gate.bias).detach(), self.k)
+        g = torch.gather(s, 1, idx)
+        g = g / g.sum(-1, keepdim=True) * self.scale                    # [BT, k]
+        y = self.shared_experts(x)
+        counts = torch.zeros(self.E)
+        for e in range(self.E):
+            hit = idx == e                                              # [BT, k]
+            rows = hit.any(-1).nonzero(as_tuple=True)[0]
+            counts[e] = rows.numel()
+            if rows.numel() == 0:
+                continue
+            ge = (g * hit).sum(-1)[rows][:, None]
+            y = y.index_add(0, rows, self.experts[e](x[rows], ge))
+        self.load = counts
+        return y.view(B, T, D)
+
+
+class Block(nn.Module):
+    def __init__(self, cfg, lid, rng):
+        super().__init__()
+        n, D, eps = cfg["hc_mult"], cfg["hidden_size"], cfg["rms_norm_eps"]
+        mix = (2 + n) * n
+        self.n, self.eps = n, eps
+        self.hc_eps, self.iters = cfg["hc_eps"], cfg["hc_sinkhorn_iters"]
+        self.ratio = cfg["compress_ratios"][lid]
+        is_hash = lid < cfg["num_hash_layers"] and lid < cfg["num_hidden_layers"]
+        for site in ("attn", "ffn"):
+            setattr(self, f"hc_{site}_fn", nn.Parameter(torch.zeros(mix, n * D)))
+            setattr(self, f"hc_{site}_base", nn.Parameter(torch.zeros(mix)))
+            setattr(self, f"hc_{site}_scale", nn.Parameter(torch.ones(3)))
+        self.attn_norm = RMSNorm(D, eps)
+        self.ffn_norm = RMSNorm(D, eps)
+        self.attn = Attention(cfg, self.ratio)
+        self.ffn = MoE(cfg, is_hash, rng)
+
+    def hc_pre(self, X, site):
+        n = self.n
+        fn, base, sc = (getattr(self, f"hc_{site}_{k}") for k in ("fn", "base", "scale"))
+        xf = X.flatten(-2)                                              # [B, T, nD]
+        r = torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)
+        mu = r * (xf @ fn.t())                                          # [B, T, 24]
+        pre = torch.sigmoid(sc[0] * mu[..., :n] + base[:n]) + self.hc_eps
+        post = 2 * torch.sigmoid(sc[1] * mu[..., n:2 * n] + base[n:2 * n])
+        C = (sc[2] * mu[..., 2 * n:] + base[2 * n:]).unflatten(-1, (n, n))
+        P = sinkhorn(C, self.iters, self.hc_eps)
+        y = (pre[..., None] * X).sum(-2)
+        return y, post, P
+
+    @staticmethod
+    def hc_post(f, X, post, P):
+        return torch.einsum("btij,btid->btjd", P, X) + post[..., None] * f[:, :, None, :]
+
+    def forward(self, X, tokens, tab, aux):
+        y, post, P = self.hc_pre(X, "attn")
+        X = self.hc_post(self.attn(self.attn_norm(y), tab, aux), X, post, P)
+        y, post, P = self.hc_pre(X, "ffn")
+        X = self.hc_post(self.ffn(self.ffn_norm(y), tokens), X, post, P)
+        return X
+
+
+def hc_head(X, fn, base, scale, eps, hc_eps):
+    xf = X.flatten(-2)
+    r = torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
+    mu = r * (xf @ fn.t())
+    pre = torch.sigmoid(scale * mu + base) + hc_eps
+    return (pre[..., None] * X).sum(-2)
+
+
+class MTP(Block):
+    """MTP block: a full Block (layer id num_hidden_layers) plus its input projections, norms
+    and head collapse, all under `mtp.{i}.` like the official checkpoint."""
+
+    def __init__(self, cfg, rng):
+        super().__init__(cfg, cfg["num_hidden_layers"], rng)
+        n, D, eps = cfg["hc_mult"], cfg["hidden_size"], cfg["rms_norm_eps"]
+        self.e_proj = linear(D, D)
+        self.h_proj = linear(D, D)
+        self.enorm = RMSNorm(D, eps)
+        self.hnorm = RMSNorm(D, eps)
+        self.norm = RMSNorm(D, eps)
+        self.hc_head_fn = nn.Parameter(torch.zeros(n, n * D))
+        self.hc_head_base = nn.Parameter(torch.zeros(n))
+        self.hc_head_scale = nn.Parameter(torch.ones(1))
+
+
+class V4Model(nn.Module):
+    def __init__(self, cfg, seed=0):
+        super().__init__()
+        self.cfg = cfg
+        rng = np.random.default_rng(seed + 1)
+        V, D, n = cfg["vocab_size"], cfg["hidden_size"], cfg["hc_mult"]
+        self.n, self.eps, self.hc_eps = n, cfg["rms_norm_eps"], cfg["hc_eps"]
+        self.embed = nn.Embedding(V, D)
+        self.layers = nn.ModuleList([Block(cfg, l, rng) for l in range(cfg["num_hidden_layers"])])
+        self.norm = RMSNorm(D, cfg["rms_norm_eps"])
+        self.head = linear(D, V)
+        self.hc_head_fn = nn.Parameter(torch.zeros(n, n * D))
+        self.hc_head_base = nn.Parameter(torch.zeros(n))
+        self.hc_head_scale = nn.Parameter(torch.ones(1))
+        self.mtp = nn.ModuleList([MTP(cfg, rng) for _ in range(cfg["num_nextn_predict_layers"])])
+        rd = cfg["qk_rope_head_dim"]
+        rs = cfg.get("rope_scaling") or {}
+        yarn = None
+        if rs.get("original_max_position_embeddings", 0) > 0:
+            yarn = (rs.get("factor", 1.0), rs["original_max_position_embeddings"],
+                    rs.get("beta_fast", 32), rs.get("beta_slow", 1))
+        self.om_plain = rope_omega(rd, cfg["rope_theta"], None)
+        self.om_comp = rope_omega(rd, cfg["compress_rope_theta"], yarn)
+        self.tabs = {}
+        self.reset_parameters(seed)
+
+    def rope_tables(self, T):
+        if T not in self.tabs:
+            if len(self.tabs) > 64:
+                self.tabs.clear()
+            pos = torch.arange(T)
+            self.tabs[T] = (rope_cs(pos, self.om_plain), rope_cs(pos, self.om_comp))
+        return self.tabs[T]
+
+    @torch.no_grad()
+    def reset_parameters(self, seed):
+        g = torch.Generator().manual_seed(seed)
+        L = self.cfg["num_hidden_layers"] + len(self.mtp)
+        n = self.n
+        for name, p in self.named_parameters():
+            if name.endswith("norm.weight"):
+                p.fill_(1.0)
+            elif name.endswith("hc_attn_fn") or name.endswith("hc_ffn_fn") or name.endswith("hc_head_fn"):
+                p.normal_(0.0, 0.02 / math.sqrt(p.shape[1]), generator=g)
+            elif name.endswith("_base"):
+                p.zero_()
+                if p.numel() == (2 + n) * n:   # comb logits lean towards identity
+                    p[2 * n:] += (3.0 * torch.eye(n)).flatten()
+            elif name.endswith("_scale") or name.endswith("attn_sink") or name.endswith(".ape"):
+                p.fill_(1.0) if name.endswith("_scale") else p.zero_()
+            elif name == "embed.weight":
+                p.normal_(0.0, 1.0, generator=g)
+            elif name == "head.weight":
+                p.normal_(0.0, 0.5 / math.sqrt(p.shape[1]), generator=g)
+            elif p.dim() == 2:
+                std = 1.0 / math.sqrt(p.shape[1])
+                if name.endswith("wo_b.weight") or name.endswith("w2.weight"):
+                    std /= math.sqrt(2 * L)
+                p.normal_(0.0, std, generator=g)
+            else:
+                raise ValueError(f"no init rule for {name}")
+
+    def layer_tab(self, ratio, T):
+        plain, comp = self.rope_tables(T)
+        return comp if ratio else plain
+
+    def forward(self, tokens, aux=None, mtp=True, sel=None, sel_mtp=None):
+        """tokens [B, T] -> (logits [B, T, V], mtp_logits [B, T-1, V] or None).
+        Training: sel [B, T] / sel_mtp [B, T-1] bool masks restrict the head to the positions
+        that carry a loss (logits then [M, V] in mask order) — the head is ~40 % of the work."""
+        B, T = tokens.shape
+        X = self.embed(tokens)[:, :, None, :].expand(B, T, self.n, -1)
+        for blk in self.layers:
+            X = blk(X, tokens, self.layer_tab(blk.ratio, T), aux)
+        h = hc_head(X, self.hc_head_fn, self.hc_head_base, self.hc_head_scale, self.eps, self.hc_eps)
+        logits = self.head(self.norm(h if sel is None else h[sel]))
+        ml = None
+        if mtp and len(self.mtp) and T > 1:
+            mt = self.mtp[0]
+            e = mt.enorm(self.embed(tokens[:, 1:]))                     # [B, T-1, D]
+            x = mt.hnorm(X[:, :-1])                                     # [B, T-1, n, D]
+            Xm = mt.e_proj(e)[:, :, None, :] + mt.h_proj(x)
+            Xm = mt(Xm, tokens[:, 1:], self.layer_tab(0, T - 1), None)
+            hm = hc_head(Xm, mt.hc_head_fn, mt.hc_head_base, mt.hc_head_scale, self.eps, self.hc_eps)
+            ml = self.head(mt.norm(hm if sel_mtp is None else hm[sel_mtp]))
+        return logits, ml
+
+    def moe_blocks(self):
+        for blk in self.layers:
+            yield blk.ffn
+        for mt in self.mtp:
+            yield mt.ffn
+
+
+# ------------------------------------------------------------------------------------------------
+# optimiser
+
+def newton_schulz(G, steps=5):
+    """Approximate orthogonalisation U V^T of G (quintic Newton-Schulz, Muon's coefficients)."""
+    a, b, c = 3.4445, -4.7750, 2.0315
+    X = G / (G.norm() + 1e-7)
+    tr = X.shape[0] > X.shape[1]
+    if tr:
+        X = X.t()
+    for _ in range(steps):
+        A = X @ X.t()
+        X = a * X + (b * A + c * A @ A) @ X
+    return X.t() if tr else X
+
+
+class Muon(torch.optim.Optimizer):
+    """Muon for 2-D matrices: Nesterov momentum, Newton-Schulz orthogonalised update scaled by
+    0.2 sqrt(max(out, in)) (update RMS comparable to AdamW, so one learning rate serves both),
+    decoupled weight decay."""
+
+    def __init__(self, params, lr, momentum=0.95, wd=0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum, wd=wd))
+
+    @torch.no_grad()
+    def step(self):
+        for grp in self.param_groups:
+            for p in grp["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state[p]
+                if "m" not in st:
+                    st["m"] = torch.zeros_like(p)
+                m = st["m"]
+                m.mul_(grp["momentum"]).add_(p.grad)
+                u = p.grad.add(m, alpha=grp["momentum"])
+                u = newton_schulz(u) * (0.2 * math.sqrt(max(p.shape)))
+                p.mul_(1 - grp["lr"] * grp["wd"])
+                p.add_(u, alpha=-grp["lr"])
+
+
+def param_groups(model):
+    """(muon params, adamw decay params, adamw no-decay params) with names for the log."""
+    muon, adam_d, adam_nd = [], [], []
+    for name, p in model.named_parameters():
+        hidden2d = p.dim() == 2 and name not in ("embed.weight", "head.weight") \
+            and "hc_" not in name and not name.endswith(".ape")
+        if hidden2d:
+            muon.append(p)
+        elif name in ("embed.weight", "head.weight"):
+            adam_d.append(p)
+        else:
+            adam_nd.append(p)
+    return muon, adam_d, adam_nd
+
+
+# ------------------------------------------------------------------------------------------------
+# data
+
+def load_samples(paths, max_len):
+    """JSONL from `v4eval gen-train` -> list of (ids int64 array, n_prompt, task); samples
+    longer than max_len tokens are skipped (counted)."""
+    out, skipped = [], 0
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                o = json.loads(line)
+                p, c = o["prompt_ids"], o["completion_ids"]
+                if len(p) + len(c) > max_len:
+                    skipped += 1
+                    continue
+                out.append((np.array(p + c, dtype=np.int64), len(p), o["task"]))
+    return out, skipped
+
+
+def make_batches(samples, tokens_per_batch, rng):
+    """Length-bucketed batches (sorted by length, chunks of <= tokens_per_batch padded tokens),
+    shuffled batch order."""
+    order = sorted(range(len(samples)), key=lambda i: (len(samples[i][0]), i))
+    batches, cur, cur_max = [], [], 0
+    for i in order:
+        L = len(samples[i][0])
+        if cur and max(cur_max, L) * (len(cur) + 1) > tokens_per_batch:
+            batches.append(cur)
+            cur, cur_max = [], 0
+        cur.append(i)
+        cur_max = max(cur_max, L)
+    if cur:
+        batches.append(cur)
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(samples, idxs, pad_id):
+    T = max(len(samples[i][0]) for i in idxs)
+    tok = np.full((len(idxs), T), pad_id, dtype=np.int64)
+    tgt = np.full((len(idxs), T), -100, dtype=np.int64)     # target for position t = token t+1
+    for r, i in enumerate(idxs):
+        ids, npr, _ = samples[i]
+        tok[r, :len(ids)] = ids
+        # positions npr-1 .. len-2 predict the completion tokens npr .. len-1
+        tgt[r, npr - 1:len(ids) - 1] = ids[npr:]
+    return torch.from_numpy(tok), torch.from_numpy(tgt)
+
+
+# ------------------------------------------------------------------------------------------------
+# training
+
+def lr_at(step, total, peak, warmup):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+def train(args):
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    random.seed(args.seed)
+    torch.set_num_threads(args.threads)
+    cfg = dict(DEFAULT_CONFIG)
+    if args.config:
+        with open(args.config) as f:
+            cfg.update(json.load(f))
+    model = V4Model(cfg, seed=args.seed)
+    n_params = sum(p.numel() for p in model.parameters())
+    muon_p, ad_p, and_p = param_groups(model)
+    opt_m = Muon(muon_p, lr=args.lr, wd=args.wd)
+    opt_a = torch.optim.AdamW([{"params": ad_p, "weight_decay": args.wd},
+                               {"params": and_p, "weight_decay": 0.0}],
+                              lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+    rng = random.Random(args.seed)
+
+    # curriculum stages: "maxlen:file1,file2;maxlen:file…" ; token budget split by --stage-frac
+    stages = []
+    for spec in args.stages.split(";"):
+        ml, files = spec.split(":", 1)
+        stages.append((int(ml), files.split(",")))
+    fracs = [float(x) for x in args.stage_frac.split(",")]
+    assert len(fracs) == len(stages), "--stage-frac needs one fraction per stage"
+    budgets = [args.tokens * f / sum(fracs) for f in fracs]
+
+    os.makedirs(args.out, exist_ok=True)
+    log_path = os.path.join(args.out, "loss.csv")
+    logf = open(log_path, "w", newline="")
+    logw = csv.writer(logf)
+    logw.writerow(["step", "stage", "max_len", "tokens", "seconds", "lr", "loss", "mtp_loss",
+                   "indexer_kl", "tokens_per_s"])
+    print(f"v4train: {n_params} parameters ({sum(p.numel() for p in muon_p)} Muon), "
+          f"{len(stages)} stages, {args.tokens} tokens, {args.threads} threads", flush=True)
+
+    # total steps estimate for the schedule: tokens / tokens_per_batch (padded)
+    total_steps = max(1, int(args.tokens / args.batch_tokens))
+    step, seen, t0 = 0, 0, time.time()
+    pad = cfg["eos_token_id"]
+    for si, ((max_len, files), budget) in enumerate(zip(stages, budgets)):
+        samples, skipped = load_samples(files, max_len)
+        if not samples:
+            raise SystemExit(f"v4train: stage {si}: no samples <= {max_len} tokens in {files}")
+        print(f"v4train: stage {si}: max_len {max_len}, {len(samples)} samples "
+              f"({skipped} longer skipped), budget {budget:.0f} tokens", flush=True)
+        stage_seen = 0
+        while stage_seen < budget:
+            for b in make_batches(samples, args.batch_tokens, rng):
+                if stage_seen >= budget:
+                    break
+                tok, tgt = collate(samples, b, pad)
+                lr = lr_at(step, total_steps, args.lr, args.warmup)
+                for grp in opt_m.param_groups + opt_a.param_groups:
+                    grp["lr"] = lr
+                model.train()
+                for blk in model.layers:
+                    blk.attn.dense = step < int(args.dense_warmup_frac * total_steps)
+                aux = []
+                sel = tgt != -100
+                mt = tgt[:, 1:]                              # MTP: position t predicts token t+2
+                sel_m = mt != -100
+                logits, ml = model(tok, aux=aux, mtp=args.mtp_weight > 0, sel=sel, sel_mtp=sel_m)
+                loss = F.cross_entropy(logits, tgt[sel])
+                total = loss
+                mloss = torch.zeros(())
+                if ml is not None and bool(sel_m.any()):
+                    mloss = F.cross_entropy(ml, mt[sel_m])
+                    total = total + args.mtp_weight * mloss
+                kl = torch.zeros(())
+                if aux:
+                    kl = torch.stack([k.mean() for k in aux]).mean()
+                    total = total + kl        # reaches only the indexer parameters
+                opt_m.zero_grad(set_to_none=True)
+                opt_a.zero_grad(set_to_none=True)
+                total.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt_m.step()
+                opt_a.step()
+                # aux-loss-free balancing of the learned routers
+                with torch.no_grad():
+                    for moe in model.moe_blocks():
+                        if not moe.gate.is_hash and moe.load is not None:
+                            ld = moe.load / moe.load.sum().clamp_min(1)
+                            moe.gate.bias.add_(args.bias_rate * torch.sign(1.0 / moe.E - ld))
+                ntok = int(tok.numel())
+                seen += ntok
+                stage_seen += ntok
+                step += 1
+                el = time.time() - t0
+                logw.writerow([step, si, max_len, seen, f"{el:.1f}", f"{lr:.6g}", f"{loss.item():.5f}",
+                               f"{mloss.item():.5f}", f"{kl.item():.5f}", f"{seen / max(el, 1e-9):.1f}"])
+                if step % args.log_every == 0:
+                    logf.flush()
+                    print(f"step {step} stage {si} tokens {seen} loss {loss.item():.4f} "
+                          f"mtp {mloss.item():.4f} kl {kl.item():.4f} lr {lr:.2e} "
+                          f"{seen / max(el, 1e-9):.0f} tok/s", flush=True)
+                if args.max_seconds and el > args.max_seconds:
+                    print("v4train: --max-seconds reached", flush=True)
+                    budget = 0
+                    break
+            if budget == 0:
+                break
+        if args.max_seconds and time.time() - t0 > args.max_seconds:
+            break
+    logf.close()
+    el = time.time() - t0
+    ckpt = os.path.join(args.out, "model.pt")
+    torch.save({"config": cfg, "state": model.state_dict(), "steps": step, "tokens": seen,
+                "seconds": el, "params": n_params, "seed": args.seed}, ckpt)
+    print(f"v4train: done: {step} steps, {seen} tokens in {el:.0f} s "
+          f"({seen / max(el, 1e-9):.0f} tok/s) -> {ckpt}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--stages", required=True,
+                    help="curriculum: 'MAXLEN:FILE[,FILE…];MAXLEN:FILE…' (gen-train JSONL)")
+    ap.add_argument("--stage-frac", required=True, help="token share per stage, e.g. 1,2,2")
+    ap.add_argument("--tokens", type=float, required=True, help="total (padded) token budget")
+    ap.add_argument("--batch-tokens", type=int, default=8192)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--wd", type=float, default=0.01)
+    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--mtp-weight", type=float, default=0.3)
+    ap.add_argument("--dense-warmup-frac", type=float, default=0.0,
+                    help="share of the (estimated) steps during which CSA layers attend every "
+                         "visible compressed entry (the indexer learns by KL), then top-k sparse "
+                         "as in inference")
+    ap.add_argument("--bias-rate", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--config", help="JSON overrides of the architecture")
+    ap.add_argument("--max-seconds", type=float, default=0, help="stop early after this wall time")
+    ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--out", required=True, help="output dir: loss.csv, model.pt")
+    train(ap.parse_args())
+
+
+if __name__ == "__main__":
+    main()
