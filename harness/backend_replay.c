@@ -66,7 +66,7 @@ static cJSON *replay_describe(const backend *b) {
     char *data = hutil_read_file(r->path, &len);
     if (data) {
         char hex[65];
-        hutil_sha256_str(data, len, hex);
+        sha256_hex_of(data, len, hex);
         cJSON_AddStringToObject(o, "sha256", hex);
         free(data);
     }

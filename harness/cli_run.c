@@ -449,7 +449,7 @@ int cli_run(int argc, char **argv) {
             char *td = hutil_read_file(tok_path, &tl);
             if (td) {
                 char hex[65];
-                hutil_sha256_str(td, tl, hex);
+                sha256_hex_of(td, tl, hex);
                 cJSON_AddStringToObject(mo, "tokenizer_sha256", hex);
                 free(td);
             }

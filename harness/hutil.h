@@ -1,5 +1,5 @@
 /*
- * hutil.h — small helpers shared by the harness files: SHA-256, wall clock, directories, whole
+ * hutil.h — small helpers shared by the harness files: wall clock, directories, whole
  * files, and a few cJSON accessors.
  *
  * Nothing here knows about suites, scorers or the engine. Every function is thread-safe (no
@@ -13,20 +13,7 @@
 #include <stdio.h>
 #include <cjson/cJSON.h>
 
-/* Incremental SHA-256 (FIPS 180-4). */
-typedef struct {
-    uint32_t h[8];
-    uint64_t n_bytes;
-    unsigned char buf[64];
-    size_t n_buf;
-} hutil_sha256;
-
-void hutil_sha256_init(hutil_sha256 *c);
-void hutil_sha256_update(hutil_sha256 *c, const void *data, size_t len);
-/* hutil_sha256_hex: finishes the digest and writes 64 lowercase hex digits + NUL into hex. */
-void hutil_sha256_hex(hutil_sha256 *c, char hex[65]);
-/* hutil_sha256_str: one-shot digest of len bytes. */
-void hutil_sha256_str(const void *data, size_t len, char hex[65]);
+#include "suites/sha256.h"   /* SHA-256 shared with the suites */
 
 /* hutil_now: wall clock seconds (CLOCK_REALTIME, sub-second). hutil_mono: CLOCK_MONOTONIC. */
 double hutil_now(void);

@@ -12,7 +12,7 @@
 #include "engine/v4.h"
 #include "harness/hutil.h"
 
-static int hash_safetensors_header(hutil_sha256 *c, const char *path, char *err, size_t errlen) {
+static int hash_safetensors_header(sha256_ctx *c, const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
@@ -40,8 +40,8 @@ static int hash_safetensors_header(hutil_sha256 *c, const char *path, char *err,
         return 1;
     }
     fclose(f);
-    hutil_sha256_update(c, lb, 8);
-    hutil_sha256_update(c, h, n);
+    sha256_update(c, lb, 8);
+    sha256_update(c, h, n);
     free(h);
     return 0;
 }
@@ -51,8 +51,8 @@ static int cmp_strp(const void *a, const void *b) {
 }
 
 int manifest_model_hash(const char *dir, char hex[65], char *err, size_t errlen) {
-    hutil_sha256 c;
-    hutil_sha256_init(&c);
+    sha256_ctx c;
+    sha256_init(&c);
     char *p = hutil_asprintf("%s/config.json", dir);
     size_t len;
     char *cfg = hutil_read_file(p, &len);
@@ -61,7 +61,7 @@ int manifest_model_hash(const char *dir, char hex[65], char *err, size_t errlen)
         free(p);
         return 1;
     }
-    hutil_sha256_update(&c, cfg, len);
+    sha256_update(&c, cfg, len);
     free(cfg);
     free(p);
     int rc = 0;
@@ -89,7 +89,7 @@ int manifest_model_hash(const char *dir, char hex[65], char *err, size_t errlen)
         qsort(files, (size_t)n, sizeof *files, cmp_strp);
         for (int i = 0; i < n && !rc; i++) {
             char *fp = hutil_asprintf("%s/%s", dir, files[i]);
-            hutil_sha256_update(&c, files[i], strlen(files[i]) + 1);
+            sha256_update(&c, files[i], strlen(files[i]) + 1);
             rc = hash_safetensors_header(&c, fp, err, errlen);
             free(fp);
         }
@@ -100,7 +100,7 @@ int manifest_model_hash(const char *dir, char hex[65], char *err, size_t errlen)
         rc = hash_safetensors_header(&c, fp, err, errlen);
         free(fp);
     }
-    if (!rc) hutil_sha256_hex(&c, hex);
+    if (!rc) sha256_final_hex(&c, hex);
     return rc;
 }
 

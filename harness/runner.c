@@ -218,7 +218,7 @@ static void *worker(void *arg) {
         if (s.suite) { free(rec.suite); rec.suite = hutil_strdup(s.suite); }
         rec.length = s.length;
         rec.depth = s.depth;
-        if (s.prompt) hutil_sha256_str(s.prompt, strlen(s.prompt), rec.prompt_hash);
+        if (s.prompt) sha256_hex_of(s.prompt, strlen(s.prompt), rec.prompt_hash);
         rec.meta = cJSON_CreateObject();
         if (s.meta) cJSON_AddItemToObject(rec.meta, "sample", cJSON_Duplicate(s.meta, 1));
 

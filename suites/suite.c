@@ -458,13 +458,13 @@ static int haystack_hash(const char *dir, char out[65], int *n_files, char *err,
         char *txt = suite_read_file(p, &len, err, errlen);
         if (!txt) { rc = 1; break; }
         char h[65];
-        suite_sha256_hex(txt, len, h);
+        sha256_hex_of(txt, len, h);
         sbuf_printf(&all, "%s %s\n", names[i], h);
         free(txt);
     }
     for (int i = 0; i < n; i++) free(names[i]);
     free(names);
-    if (!rc) suite_sha256_hex(all.s, all.n, out);
+    if (!rc) sha256_hex_of(all.s, all.n, out);
     sbuf_free(&all);
     *n_files = n;
     return rc;
@@ -705,7 +705,7 @@ int suite_load(const char *name_or_path, const suite_overrides *ov, suite **out,
                 cJSON_AddItemToArray(sk, cJSON_CreateString(s->skipped[i]));
         }
         char *canon = cJSON_PrintUnformatted(s->resolved);
-        suite_sha256_hex(canon, strlen(canon), s->hash);
+        sha256_hex_of(canon, strlen(canon), s->hash);
         free(canon);
     }
     if (rc) { suite_free(s); return rc; }

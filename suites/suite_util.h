@@ -44,9 +44,7 @@ void srng_shuffle_int(srng *r, int *a, int n);          /* Fisher–Yates */
 void srng_sample(srng *r, int n, int k, int *out);
 uint64_t suite_hash_str(const char *s);                /* FNV-1a 64 of a string */
 
-/* ---- SHA-256 ------------------------------------------------------------------------------ */
-void suite_sha256(const void *data, size_t n, uint8_t out[32]);
-void suite_sha256_hex(const void *data, size_t n, char out[65]);
+#include "suites/sha256.h"   /* sha256_hex_of: content hashes */
 
 /* ---- files -------------------------------------------------------------------------------- */
 /* suite_read_file: the whole file, decompressed when it is gzip (magic 1f 8b). NULL with err. */

@@ -181,7 +181,7 @@ static void test_replay_end_to_end(void) {
         }
         if (!strcmp(recs[i].id, "needle/1024/0/0")) {
             char hex[65];
-            hutil_sha256_str("What is the answer for needle/1024/0/0?", 39, hex);
+            sha256_hex_of("What is the answer for needle/1024/0/0?", 39, hex);
             CU_ASSERT_STRING_EQUAL(recs[i].prompt_hash, hex);
             CU_ASSERT_EQUAL(recs[i].tokens_out, 3);
             CU_ASSERT_STRING_EQUAL(recs[i].status, "ok");

@@ -6,27 +6,27 @@
 
 static void test_sha256_vectors(void) {
     char hex[65];
-    hutil_sha256_str("", 0, hex);
+    sha256_hex_of("", 0, hex);
     CU_ASSERT_STRING_EQUAL(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    hutil_sha256_str("abc", 3, hex);
+    sha256_hex_of("abc", 3, hex);
     CU_ASSERT_STRING_EQUAL(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    hutil_sha256_str(m, strlen(m), hex);
+    sha256_hex_of(m, strlen(m), hex);
     CU_ASSERT_STRING_EQUAL(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
     /* one million 'a' fed in uneven pieces exercises the block boundary logic */
-    hutil_sha256 c;
-    hutil_sha256_init(&c);
+    sha256_ctx c;
+    sha256_init(&c);
     static char a[1000];
     memset(a, 'a', sizeof a);
     size_t left = 1000000, step = 1;
     while (left) {
         size_t k = step < left ? step : left;
         if (k > sizeof a) k = sizeof a;
-        hutil_sha256_update(&c, a, k);
+        sha256_update(&c, a, k);
         left -= k;
         step = step * 7 % 997 + 1;
     }
-    hutil_sha256_hex(&c, hex);
+    sha256_final_hex(&c, hex);
     CU_ASSERT_STRING_EQUAL(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 

@@ -10,16 +10,16 @@
 
 static void test_sha256_vectors(void) {
     char h[65];
-    suite_sha256_hex("", 0, h);
+    sha256_hex_of("", 0, h);
     CU_ASSERT_STRING_EQUAL(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    suite_sha256_hex("abc", 3, h);
+    sha256_hex_of("abc", 3, h);
     CU_ASSERT_STRING_EQUAL(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    suite_sha256_hex(m, strlen(m), h);
+    sha256_hex_of(m, strlen(m), h);
     CU_ASSERT_STRING_EQUAL(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
     char *a = malloc(1000000);
     memset(a, 'a', 1000000);
-    suite_sha256_hex(a, 1000000, h);
+    sha256_hex_of(a, 1000000, h);
     CU_ASSERT_STRING_EQUAL(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
     free(a);
     /* 55/56/64-byte boundaries against python's hashlib values */
@@ -31,7 +31,7 @@ static void test_sha256_vectors(void) {
                           "75220b47218278e656f2013bb8f0c455a25eaf01e86c64924e9d48d89776d6f2",
                           "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c"};
     for (int i = 0; i < 4; i++) {
-        suite_sha256_hex(b, (size_t)lens[i], h);
+        sha256_hex_of(b, (size_t)lens[i], h);
         CU_ASSERT_STRING_EQUAL(h, want[i]);
     }
 }
