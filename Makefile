@@ -32,7 +32,7 @@ MODEL    ?=
 SUITE    ?= longctx
 PREFIX_MODEL = $(if $(MODEL),$(MODEL),$(shell scripts/default-model))
 
-.PHONY: all deps test asan fuzz eval report fixtures clean help
+.PHONY: all deps test asan fuzz eval report fixtures clean help bench
 all: bin/v4eval
 
 help:
@@ -89,3 +89,9 @@ clean:
 	rm -rf $(BUILD) build-asan bin/v4eval
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/harness/main.d $(TEST_BIN:=.d)
+
+# make bench [MODEL=DIR] [LENGTHS=1024,4096,16384] — prefill/decode speed on the default model
+# plus the per-format kernel microbenchmark (fast path vs scalar reference, side by side).
+bench: bin/v4eval
+	bin/v4eval bench --model "$(PREFIX_MODEL)" $(if $(LENGTHS),--lengths $(LENGTHS))
+	bin/v4eval bench --kernels

@@ -17,5 +17,6 @@ int cli_parse_toolcalls(int argc, char **argv); /* harness/cli_text.c    */
 int cli_run(int argc, char **argv);             /* harness/cli_run.c     */
 int cli_compare(int argc, char **argv);         /* harness/cli_run.c     */
 int cli_report(int argc, char **argv);          /* harness/cli_run.c     */
+int cli_bench(int argc, char **argv);           /* harness/cli_bench.c   */
 
 #endif /* V4_CLI_H */

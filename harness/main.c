@@ -27,6 +27,7 @@ static const command COMMANDS[] = {
     {"chat-encode", cli_chat_encode, "messages → V4 prompt: --messages FILE.json [--thinking]"},
     {"parse-toolcalls", cli_parse_toolcalls, "model output (stdin) → JSON [--thinking]"},
     {"init-random", cli_init_random, "random-weight V4 checkpoint: --config F --out DIR"},
+    {"bench", cli_bench, "prefill/decode speed: --model DIR [--lengths L,…] | --kernels"},
     {NULL, NULL, NULL},
 };
 

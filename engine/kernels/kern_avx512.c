@@ -1,0 +1,154 @@
+/*
+ * kern_avx512.c — AVX-512 (F, BW, VL) fused dequantise-and-dot kernels, 16 lanes, masked
+ * loads for tails (no reads past a row). Decoding:
+ *   BF16  16-bit zero-extend, shift left 16 = the f32 bits;
+ *   F16   vcvtph2ps (exact, subnormals/inf/NaN included);
+ *   FP8   the E4M3 bits shifted into an f32 exponent/mantissa (magnitude << 20) times 2^120 is
+ *         exact for normals and subnormals; code S.1111.111 is replaced by NaN; sign ORed in;
+ *   FP4   the code's 4 bits index a 16-entry register table (vpermps); the low nibble of a byte
+ *         is the even column, so x is split into its even and odd columns (vpermt2ps).
+ * FP8 and FP4 sum each scale block and multiply the block sum by its E8M0 scale.
+ */
+#include <immintrin.h>
+#include <string.h>
+#include "engine/kernels/kern.h"
+
+#define K512 __attribute__((target("avx512f,avx512bw,avx512vl,fma,f16c")))
+
+K512 static inline __mmask16 k5_tail(int n) {
+    return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
+}
+
+K512 static void k5_f32(const v4_weight *w, int r0, int nr, const float *x, float *y) {
+    const int cols = w->cols;
+    for (int i = 0; i < nr; i++) {
+        const float *p = (const float *)w->data + (size_t)(r0 + i) * cols;
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+        int c = 0;
+        for (; c + 32 <= cols; c += 32) {
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(p + c), _mm512_loadu_ps(x + c), a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(p + c + 16), _mm512_loadu_ps(x + c + 16), a1);
+        }
+        for (; c < cols; c += 16) {
+            __mmask16 m = k5_tail(cols - c);
+            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p + c), _mm512_maskz_loadu_ps(m, x + c), a0);
+        }
+        y[i] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+    }
+}
+
+K512 static inline __m512 k5_bf16(__m256i h) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+K512 static void k5_bf16_rows(const v4_weight *w, int r0, int nr, const float *x, float *y) {
+    const int cols = w->cols;
+    for (int i = 0; i < nr; i++) {
+        const uint16_t *p = (const uint16_t *)((const uint8_t *)w->data + (size_t)(r0 + i) * cols * 2);
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+        int c = 0;
+        for (; c + 32 <= cols; c += 32) {
+            a0 = _mm512_fmadd_ps(k5_bf16(_mm256_loadu_si256((const void *)(p + c))),
+                                 _mm512_loadu_ps(x + c), a0);
+            a1 = _mm512_fmadd_ps(k5_bf16(_mm256_loadu_si256((const void *)(p + c + 16))),
+                                 _mm512_loadu_ps(x + c + 16), a1);
+        }
+        for (; c < cols; c += 16) {
+            __mmask16 m = k5_tail(cols - c);
+            a0 = _mm512_fmadd_ps(k5_bf16(_mm256_maskz_loadu_epi16(m, p + c)),
+                                 _mm512_maskz_loadu_ps(m, x + c), a0);
+        }
+        y[i] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+    }
+}
+
+K512 static void k5_f16_rows(const v4_weight *w, int r0, int nr, const float *x, float *y) {
+    const int cols = w->cols;
+    for (int i = 0; i < nr; i++) {
+        const uint16_t *p = (const uint16_t *)((const uint8_t *)w->data + (size_t)(r0 + i) * cols * 2);
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+        int c = 0;
+        for (; c + 32 <= cols; c += 32) {
+            a0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const void *)(p + c))),
+                                 _mm512_loadu_ps(x + c), a0);
+            a1 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const void *)(p + c + 16))),
+                                 _mm512_loadu_ps(x + c + 16), a1);
+        }
+        for (; c < cols; c += 16) {
+            __mmask16 m = k5_tail(cols - c);
+            a0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p + c)),
+                                 _mm512_maskz_loadu_ps(m, x + c), a0);
+        }
+        y[i] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+    }
+}
+
+/* k5_e4m3: 16 E4M3 codes (zero-extended to 32 bits) → f32. */
+K512 static inline __m512 k5_e4m3(__m512i b) {
+    const __m512i mag = _mm512_and_si512(b, _mm512_set1_epi32(0x7f));
+    __m512 v = _mm512_mul_ps(_mm512_castsi512_ps(_mm512_slli_epi32(mag, 20)),
+                             _mm512_set1_ps(0x1p120f));
+    __mmask16 nan = _mm512_cmpeq_epi32_mask(mag, _mm512_set1_epi32(0x7f));
+    v = _mm512_mask_blend_ps(nan, v, _mm512_set1_ps(__builtin_nanf("")));
+    __m512i sign = _mm512_slli_epi32(_mm512_and_si512(b, _mm512_set1_epi32(0x80)), 24);
+    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(v), sign));
+}
+
+K512 static void k5_fp8_rows(const v4_weight *w, int r0, int nr, const float *x, float *y) {
+    const int cols = w->cols, bc = w->block_c;
+    for (int i = 0; i < nr; i++) {
+        int r = r0 + i;
+        const uint8_t *p = (const uint8_t *)w->data + (size_t)r * cols;
+        const uint8_t *srow = w->scale + (size_t)(r / w->block_r) * w->scale_cols;
+        __m512 tot = _mm512_setzero_ps();
+        for (int c0 = 0, b = 0; c0 < cols; c0 += bc, b++) {
+            int c1 = c0 + bc < cols ? c0 + bc : cols, c = c0;
+            __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+            for (; c + 32 <= c1; c += 32) {
+                __m512i q0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const void *)(p + c)));
+                __m512i q1 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const void *)(p + c + 16)));
+                a0 = _mm512_fmadd_ps(k5_e4m3(q0), _mm512_loadu_ps(x + c), a0);
+                a1 = _mm512_fmadd_ps(k5_e4m3(q1), _mm512_loadu_ps(x + c + 16), a1);
+            }
+            for (; c < c1; c += 16) {
+                __mmask16 m = k5_tail(c1 - c);
+                __m512i q = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, p + c));
+                a0 = _mm512_fmadd_ps(k5_e4m3(q), _mm512_maskz_loadu_ps(m, x + c), a0);
+            }
+            tot = _mm512_fmadd_ps(_mm512_add_ps(a0, a1), _mm512_set1_ps(kern_e8m0_lut[srow[b]]), tot);
+        }
+        y[i] = _mm512_reduce_add_ps(tot);
+    }
+}
+
+K512 static void k5_fp4_rows(const v4_weight *w, int r0, int nr, const float *x, float *y) {
+    if (w->block_c != 32) { kern_scalar_table.rows[FMT_FP4](w, r0, nr, x, y); return; }
+    const int cols = w->cols, nb = cols / 32, tail = cols % 32;
+    const __m512 lut = _mm512_loadu_ps(kern_e2m1_lut);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512i lo4 = _mm512_set1_epi32(0xf);
+    for (int i = 0; i < nr; i++) {
+        int r = r0 + i;
+        const uint8_t *p = (const uint8_t *)w->data + (size_t)r * (cols / 2);
+        const uint8_t *srow = w->scale + (size_t)r * w->scale_cols;
+        __m512 tot = _mm512_setzero_ps();
+        for (int b = 0; b <= nb; b++) {
+            int n = b < nb ? 32 : tail;            /* columns in this block */
+            if (!n) break;
+            __mmask16 mb = k5_tail(n / 2);         /* bytes of the block */
+            __mmask16 m0 = k5_tail(n), m1 = k5_tail(n - 16 > 0 ? n - 16 : 0);
+            __m512i q = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mb, p + b * 16));
+            __m512 wl = _mm512_permutexvar_ps(_mm512_and_si512(q, lo4), lut);
+            __m512 wh = _mm512_permutexvar_ps(_mm512_srli_epi32(q, 4), lut);
+            __m512 x0 = _mm512_maskz_loadu_ps(m0, x + b * 32), x1 = _mm512_maskz_loadu_ps(m1, x + b * 32 + 16);
+            __m512 xe = _mm512_permutex2var_ps(x0, even, x1), xo = _mm512_permutex2var_ps(x0, odd, x1);
+            __m512 a = _mm512_fmadd_ps(wl, xe, _mm512_mul_ps(wh, xo));
+            tot = _mm512_fmadd_ps(a, _mm512_set1_ps(kern_e8m0_lut[srow[b]]), tot);
+        }
+        y[i] = _mm512_reduce_add_ps(tot);
+    }
+}
+
+const kern_table kern_avx512_table = {"avx512",
+                                      {k5_f32, k5_bf16_rows, k5_f16_rows, k5_fp8_rows, k5_fp4_rows}};
