@@ -16,6 +16,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "engine/kernels/kern.h"
 #include "engine/vecops.h"
 
 /* ---- top-k ------------------------------------------------------------------------------- */
@@ -58,31 +59,19 @@ void attn_core(const v4_config *c, const rope_table *rope, const float *q,
                size_t group_stride) {
     int H = c->n_heads, d = c->head_dim, hpg = H / c->o_groups;
     float scale = 1.0f / sqrtf((float)d);
+    const kern_table *kt = kern_best();
     int par = !omp_in_parallel() && (long)H * nk * d > (1L << 18);
 #pragma omp parallel for schedule(static) if (par)
     for (int h = 0; h < H; h++) {
-        const float *qh = q + (size_t)h * d;
         float *s = sc + (size_t)h * nk;
+        kt->qk(q + (size_t)h * d, keys, nk, d, scale, s);     /* scores, SIMD over d */
         float mx = sink[h];
-        for (int j = 0; j < nk; j++) {                 /* scores: SIMD dot over d */
-            const float *k = keys[j];
-            float acc = 0.0f;
-#pragma omp simd reduction(+ : acc)
-            for (int t = 0; t < d; t++) acc += qh[t] * k[t];
-            s[j] = acc * scale;
-            if (s[j] > mx) mx = s[j];
-        }
-        double den = exp((double)(sink[h] - mx));
-        for (int j = 0; j < nk; j++) { s[j] = expf(s[j] - mx); den += s[j]; }
+        for (int j = 0; j < nk; j++) if (s[j] > mx) mx = s[j];
+        double den = exp((double)(sink[h] - mx)) + kt->expsum(s, nk, mx);
         float inv = (float)(1.0 / den);
+        for (int j = 0; j < nk; j++) s[j] *= inv;
         float *oh = o + (size_t)(h / hpg) * group_stride + (size_t)(h % hpg) * d;
-        for (int t = 0; t < d; t++) oh[t] = 0.0f;
-        for (int j = 0; j < nk; j++) {                 /* o += p_j k_j: SIMD axpy over d */
-            const float *k = keys[j];
-            float pj = s[j] * inv;
-#pragma omp simd
-            for (int t = 0; t < d; t++) oh[t] += pj * k[t];
-        }
+        kt->pv(s, keys, nk, d, oh);                             /* o = Σ p_j k_j */
         rope_apply(rope, oh, d, p, 1);
     }
 }
@@ -170,7 +159,7 @@ static int idx_scores(v4_session *s, const layer_state *x, int nq, int N, float 
                 const float *r = w->itile + (size_t)(i * HI + h) * nb;
                 float wt = w->iw[(size_t)i * HI + h];
 #pragma omp simd
-                for (int e = 0; e < nb; e++) o[e] += wt * fmaxf(r[e], 0.0f);  /* NaN → 0 */
+                for (int e = 0; e < nb; e++) o[e] += wt * (r[e] > 0.0f ? r[e] : 0.0f);  /* NaN → 0 */
             }
         }
     }

@@ -4,7 +4,8 @@
  * dispatched fmt_matvec / fmt_matmul (threads, tiles, sgemm), for all weight formats, odd
  * shapes (tails shorter than one vector, partial FP8 blocks, odd block shapes), row ranges
  * that start mid-weight, and special codes (F16 subnormals and infinities, E4M3 NaN and
- * subnormals, E8M0 scales 2^-127 and large). Tolerance: |fast − ref| <= 1e-5 · Σ|w·x| + 1e-30,
+ * subnormals, E8M0 scales 2^-127 and large); also the attention helpers (qk, pv, expsum) of
+ * every variant against plain double loops and expf. Tolerance: |fast − ref| <= 1e-5 · Σ|w·x| + 1e-30,
  * float reassociation of one dot product; NaN must stay NaN.
  */
 #include "tests/test_util.h"
@@ -207,6 +208,54 @@ static void test_dispatch_vs_ref(void) {
     omp_set_num_threads(omp_get_num_procs());
 }
 
+/* The attention helpers of every variant vs plain double loops (odd head dims, tails). */
+static void test_attention_helpers(void) {
+    static const int dims[] = {1, 7, 16, 45, 64, 128, 129, 200};
+    static const int nks[] = {0, 1, 5, 17, 130};
+    for (int lv = 0; lv < KERN_LEVELS; lv++) {
+        const kern_table *kt = kern_table_get((kern_level)lv);
+        if (!kt) continue;
+        for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++)
+            for (size_t ni = 0; ni < sizeof nks / sizeof nks[0]; ni++) {
+                int d = dims[di], nk = nks[ni];
+                float *K = malloc(sizeof(float) * ((size_t)nk * d + 1)), *q = malloc(sizeof(float) * d);
+                const float **keys = malloc(sizeof(*keys) * (nk + 1));
+                float *s = malloc(sizeof(float) * (nk + 1)), *o = malloc(sizeof(float) * d);
+                for (int i = 0; i < nk * d; i++) K[i] = unif();
+                for (int t = 0; t < d; t++) q[t] = unif();
+                for (int j = 0; j < nk; j++) keys[j] = K + (size_t)(nk - 1 - j) * d;  /* any order */
+                kt->qk(q, keys, nk, d, 0.37f, s);
+                int ok = 1;
+                for (int j = 0; j < nk; j++) {
+                    double ref = 0, mag = 0;
+                    for (int t = 0; t < d; t++) { ref += (double)q[t] * keys[j][t]; mag += fabs((double)q[t] * keys[j][t]); }
+                    ok &= fabs(s[j] - 0.37 * ref) <= 1e-6 * mag + 1e-30;
+                }
+                CU_ASSERT(ok);
+                /* expsum on scores spread over [-100, 3] (underflow end included) */
+                for (int j = 0; j < nk; j++) s[j] = -100.0f + 103.0f * (unif() + 1.0f) / 2.0f;
+                float mx = nk ? 1.5f : 0.0f, *ref = malloc(sizeof(float) * (nk + 1));
+                double rsum = 0;
+                for (int j = 0; j < nk; j++) { ref[j] = expf(s[j] - mx); rsum += ref[j]; }
+                float sum = kt->expsum(s, nk, mx);
+                for (int j = 0; j < nk; j++)
+                    ok &= fabsf(s[j] - ref[j]) <= 3e-7f * ref[j] + 2e-38f;
+                ok &= fabs(sum - rsum) <= 1e-6 * rsum + 1e-37;
+                CU_ASSERT(ok);
+                /* pv with the probabilities just computed */
+                kt->pv(s, keys, nk, d, o);
+                for (int t = 0; t < d; t++) {
+                    double r = 0, mag = 0;
+                    for (int j = 0; j < nk; j++) { r += (double)s[j] * keys[j][t]; mag += fabs((double)s[j] * keys[j][t]); }
+                    ok &= fabs(o[t] - r) <= 1e-6 * mag + 1e-30;
+                }
+                if (!ok) printf("    %s: attention helpers mismatch at d=%d nk=%d\n", kt->name, d, nk);
+                CU_ASSERT(ok);
+                free(K); free(q); free(keys); free(s); free(o); free(ref);
+            }
+    }
+}
+
 /* The chosen table is the best supported level, and a named level is what it says. */
 static void test_selection(void) {
     const kern_table *b = kern_best();
@@ -224,6 +273,7 @@ static const test_case TESTS[] = {
     {"variants_vs_scalar_reference", test_variants_vs_ref},
     {"fp8_nan_propagates", test_nan_propagates},
     {"dispatched_products_vs_reference", test_dispatch_vs_ref},
+    {"attention_helpers_vs_double", test_attention_helpers},
     {"runtime_selection", test_selection},
     {NULL, NULL},
 };

@@ -8,6 +8,9 @@
  * differ from the double-accumulating scalar reference (fmt_matvec_ref) only by float
  * reassociation; tests/test_kernels.c holds every variant to that reference.
  *
+ * The same tables carry the SIMD helpers of attention (score dot products, probability-weighted
+ * sums of keys, exp + sum of a softmax row).
+ *
  * Supported layouts: those of formats.h. FP8 blocks may have any shape; FP4 blocks are
  * (1, block_c) with block_c even. A SIMD variant falls back to the plain kernel for a shape it
  * does not handle (FP4 with block_c != 32), so every table entry accepts every valid weight.
@@ -22,6 +25,13 @@ typedef void (*kern_rows_fn)(const v4_weight *w, int r0, int nr, const float *x,
 typedef struct {
     const char *name;               /* "scalar", "avx2", "avx512" */
     kern_rows_fn rows[FMT_COUNT];   /* indexed by fmt_kind */
+    /* Attention helpers over nk keys given as row pointers (K = V, d floats each):
+     * qk: s[j] = scale · (q · keys[j]);  pv: o[d] = Σ_j p[j] · keys[j];
+     * expsum: s[j] ← exp(s[j] − mx) for j < n (n >= 0), returns Σ_j s[j]. The SIMD exp is a
+     * range reduction to 2^k · e^r with a degree-6 polynomial (within 2 ulp of expf). */
+    void (*qk)(const float *q, const float *const *keys, int nk, int d, float scale, float *s);
+    void (*pv)(const float *p, const float *const *keys, int nk, int d, float *o);
+    float (*expsum)(float *s, int n, float mx);
 } kern_table;
 
 typedef enum { KERN_SCALAR = 0, KERN_AVX2, KERN_AVX512, KERN_LEVELS } kern_level;

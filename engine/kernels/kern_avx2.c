@@ -6,6 +6,7 @@
  * even (low nibble) and odd (high nibble) columns, and x likewise.
  */
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 #include "engine/kernels/kern.h"
 
@@ -147,5 +148,82 @@ K256 static void k2_fp4_rows(const v4_weight *w, int r0, int nr, const float *x,
     }
 }
 
+K256 static void k2_qk(const float *q, const float *const *keys, int nk, int d, float scale,
+                       float *s) {
+    for (int j = 0; j < nk; j++) {
+        const float *k = keys[j];
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+        int t = 0;
+        for (; t + 16 <= d; t += 16) {
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + t), _mm256_loadu_ps(k + t), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + t + 8), _mm256_loadu_ps(k + t + 8), a1);
+        }
+        float tail = 0.0f;
+        for (; t < d; t++) tail += q[t] * k[t];
+        s[j] = (k2_hsum(_mm256_add_ps(a0, a1)) + tail) * scale;
+    }
+}
+
+K256 static void k2_pv(const float *p, const float *const *keys, int nk, int d, float *o) {
+    int t0 = 0;
+    for (; t0 + 32 <= d; t0 += 32) {              /* 32 output dims in 4 registers */
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int j = 0; j < nk; j++) {
+            const float *k = keys[j] + t0;
+            __m256 pj = _mm256_set1_ps(p[j]);
+            a0 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(k), a0);
+            a1 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(k + 8), a1);
+            a2 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(k + 16), a2);
+            a3 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(k + 24), a3);
+        }
+        _mm256_storeu_ps(o + t0, a0);
+        _mm256_storeu_ps(o + t0 + 8, a1);
+        _mm256_storeu_ps(o + t0 + 16, a2);
+        _mm256_storeu_ps(o + t0 + 24, a3);
+    }
+    for (int t = t0; t < d; t++) o[t] = 0.0f;
+    for (int j = 0; j < nk && t0 < d; j++)
+        for (int t = t0; t < d; t++) o[t] += p[j] * keys[j][t];
+}
+
+/* k2_exp: as k5_exp; 2^k is built in the exponent field (k >= −126 after the clamp). */
+K256 static inline __m256 k2_exp(__m256 x) {
+    x = _mm256_max_ps(_mm256_set1_ps(-87.33654f), x);
+    __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+K256 static float k2_expsum(float *s, int n, float mx) {
+    __m256 acc = _mm256_setzero_ps(), m = _mm256_set1_ps(mx);
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 e = k2_exp(_mm256_sub_ps(_mm256_loadu_ps(s + j), m));
+        _mm256_storeu_ps(s + j, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    if (j < n) {                                   /* tail through an 8-float buffer */
+        float buf[8] = {0};
+        for (int i = j; i < n; i++) buf[i - j] = s[i] - mx;
+        for (int i = n - j; i < 8; i++) buf[i] = -INFINITY;
+        _mm256_storeu_ps(buf, k2_exp(_mm256_loadu_ps(buf)));
+        for (int i = j; i < n; i++) s[i] = buf[i - j];
+        for (int i = n - j; i < 8; i++) buf[i] = 0.0f;
+        acc = _mm256_add_ps(acc, _mm256_loadu_ps(buf));
+    }
+    return k2_hsum(acc);
+}
+
 const kern_table kern_avx2_table = {"avx2",
-                                    {k2_f32, k2_bf16_rows, k2_f16_rows, k2_fp8_rows, k2_fp4_rows}};
+                                    {k2_f32, k2_bf16_rows, k2_f16_rows, k2_fp8_rows, k2_fp4_rows},
+                                    k2_qk, k2_pv, k2_expsum};

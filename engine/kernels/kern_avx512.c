@@ -150,5 +150,72 @@ K512 static void k5_fp4_rows(const v4_weight *w, int r0, int nr, const float *x,
     }
 }
 
+K512 static void k5_qk(const float *q, const float *const *keys, int nk, int d, float scale,
+                       float *s) {
+    for (int j = 0; j < nk; j++) {
+        const float *k = keys[j];
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+        int t = 0;
+        for (; t + 32 <= d; t += 32) {
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + t), _mm512_loadu_ps(k + t), a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + t + 16), _mm512_loadu_ps(k + t + 16), a1);
+        }
+        for (; t < d; t += 16) {
+            __mmask16 m = k5_tail(d - t);
+            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + t), _mm512_maskz_loadu_ps(m, k + t), a0);
+        }
+        s[j] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * scale;
+    }
+}
+
+K512 static void k5_pv(const float *p, const float *const *keys, int nk, int d, float *o) {
+    for (int t0 = 0; t0 < d; t0 += 64) {          /* 64 output dims in 4 registers */
+        __mmask16 m[4];
+        for (int g = 0; g < 4; g++) m[g] = k5_tail(d - t0 - 16 * g > 0 ? d - t0 - 16 * g : 0);
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int j = 0; j < nk; j++) {
+            const float *k = keys[j] + t0;
+            __m512 pj = _mm512_set1_ps(p[j]);
+            a0 = _mm512_fmadd_ps(pj, _mm512_maskz_loadu_ps(m[0], k), a0);
+            a1 = _mm512_fmadd_ps(pj, _mm512_maskz_loadu_ps(m[1], k + 16), a1);
+            a2 = _mm512_fmadd_ps(pj, _mm512_maskz_loadu_ps(m[2], k + 32), a2);
+            a3 = _mm512_fmadd_ps(pj, _mm512_maskz_loadu_ps(m[3], k + 48), a3);
+        }
+        _mm512_mask_storeu_ps(o + t0, m[0], a0);
+        _mm512_mask_storeu_ps(o + t0 + 16, m[1], a1);
+        _mm512_mask_storeu_ps(o + t0 + 32, m[2], a2);
+        _mm512_mask_storeu_ps(o + t0 + 48, m[3], a3);
+    }
+}
+
+/* k5_exp: e^x for x <= 0 (larger x also fine up to 88), NaN stays NaN; below −87.3 → ~0. */
+K512 static inline __m512 k5_exp(__m512 x) {
+    x = _mm512_max_ps(_mm512_set1_ps(-87.33654f), x);        /* NaN x passes through */
+    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return _mm512_scalef_ps(p, k);
+}
+
+K512 static float k5_expsum(float *s, int n, float mx) {
+    __m512 acc = _mm512_setzero_ps(), m = _mm512_set1_ps(mx);
+    for (int j = 0; j < n; j += 16) {
+        __mmask16 k = k5_tail(n - j);
+        __m512 e = k5_exp(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, s + j), m));
+        _mm512_mask_storeu_ps(s + j, k, e);
+        acc = _mm512_mask_add_ps(acc, k, acc, e);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
 const kern_table kern_avx512_table = {"avx512",
-                                      {k5_f32, k5_bf16_rows, k5_f16_rows, k5_fp8_rows, k5_fp4_rows}};
+                                      {k5_f32, k5_bf16_rows, k5_f16_rows, k5_fp8_rows, k5_fp4_rows},
+                                      k5_qk, k5_pv, k5_expsum};

@@ -4,6 +4,7 @@
  * count); FP8 and FP4 sum each scale block first and multiply the block sum by its E8M0 scale
  * (an exact power of two), as the SIMD variants do. Also the run-time choice of the variant.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "engine/kernels/kern.h"
@@ -104,7 +105,31 @@ static void ks_fp4(const v4_weight *w, int r0, int nr, const float *x, float *y)
     }
 }
 
-const kern_table kern_scalar_table = {"scalar", {ks_f32, ks_bf16, ks_f16, ks_fp8, ks_fp4}};
+static void ks_qk(const float *q, const float *const *keys, int nk, int d, float scale, float *s) {
+    for (int j = 0; j < nk; j++) {
+        const float *k = keys[j];
+        float acc[8] = {0};
+        for (int t = 0; t < d; t++) acc[t & 7] += q[t] * k[t];
+        s[j] = sum8(acc) * scale;
+    }
+}
+
+static void ks_pv(const float *p, const float *const *keys, int nk, int d, float *o) {
+    for (int t = 0; t < d; t++) o[t] = 0.0f;
+    for (int j = 0; j < nk; j++) {
+        const float *k = keys[j];
+        for (int t = 0; t < d; t++) o[t] += p[j] * k[t];
+    }
+}
+
+static float ks_expsum(float *s, int n, float mx) {
+    float acc[8] = {0};
+    for (int j = 0; j < n; j++) { s[j] = expf(s[j] - mx); acc[j & 7] += s[j]; }
+    return sum8(acc);
+}
+
+const kern_table kern_scalar_table = {"scalar", {ks_f32, ks_bf16, ks_f16, ks_fp8, ks_fp4},
+                                      ks_qk, ks_pv, ks_expsum};
 
 const kern_table *kern_table_get(kern_level lv) {
     __builtin_cpu_init();
