@@ -255,8 +255,10 @@ void fmt_dequant_rows(const v4_weight *w, int r0, int nr, float *out) {
 /* Fast products                                                                               */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Work (rows × cols multiply-adds) below which a matvec runs on the calling thread. */
-enum { FMT_PAR_MIN = 1 << 18 };
+/* Work (rows × cols multiply-adds) below which a matvec runs on the calling thread: ~2M
+ * multiply-adds (~0.1 ms on one AVX-512 core). Below that a fork/join, and the OpenMP workers
+ * spinning afterwards against OpenBLAS's own threads, cost more than they save. */
+enum { FMT_PAR_MIN = 1 << 21 };
 /* Elements of one dequantised matmul tile (512 KiB of f32: stays in L2 for the sgemm). */
 enum { FMT_TILE_ELEMS = 1 << 17 };
 
