@@ -307,7 +307,7 @@ int attn_prefill(v4_session *s, int l, const float *a, int n, int p0, float *out
     size_t gstride = (size_t)n * (H / c->o_groups) * d;
     double kvb = 0, fl = 0;
     int T = w->pthreads;
-#pragma omp parallel for schedule(dynamic, 4) num_threads(T) reduction(+ : kvb, fl) if (T > 1 && n >= 8)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T) reduction(+ : kvb, fl) if (T > 1 && n >= 8)
     for (int i = 0; i < n; i++) {
         int tid = omp_get_thread_num();
         const float **keys = w->keys + (size_t)tid * w->attn_cap;
