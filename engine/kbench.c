@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include "engine/formats.h"
+#include "engine/kernels/kern.h"
 #include "engine/v4.h"
 
 extern void openblas_set_num_threads(int);   /* OpenBLAS extension (engine/model.c too) */
@@ -132,3 +133,5 @@ int v4_kernel_bench(int rows, int cols, int n, int n_threads, double min_seconds
     free(X); free(Yf); free(Yr);
     return cnt;
 }
+
+const char *v4_kernel_variant(void) { return kern_best()->name; }

@@ -156,6 +156,8 @@ typedef struct {
 } v4_kbench_row;
 int v4_kernel_bench(int rows, int cols, int n, int n_threads, double min_seconds,
                     v4_kbench_row *out, int max_rows);
+/* v4_kernel_variant: the fused-kernel set in use ("avx512", "avx2" or "scalar"). Never NULL. */
+const char *v4_kernel_variant(void);
 
 /* ---------------------------------------------------------------------------------------------
  * Tokenizer (Hugging Face tokenizer.json, byte-level BPE)

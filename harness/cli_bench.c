@@ -8,10 +8,11 @@
  *       32) at that depth. Prints prefill and decode tokens/s, GFLOP/s from the session's profile
  *       counters (v4_session_profile), the per-sequence state bytes (v4_session_state_bytes)
  *       and the OpenBLAS kernel.
- *   bench --kernels [--shape ROWSxCOLS] [--batch N] [--threads N] [--csv FILE]
+ *   bench --kernels [--shape ROWSxCOLS] [--batch N] [--min-time S] [--threads N] [--csv FILE]
  *       Matvec and matmul (N activation rows, default 64) GFLOP/s and GB/s for each weight format,
  *       fast path vs the scalar reference, side by side in one run, with their ratio and the
- *       largest relative difference of the two results.
+ *       largest relative difference of the two results; each product is timed for at least S
+ *       seconds (default 0.3; the reference a quarter of that).
  * Bad options → one line on stderr, exit 2; failures while running → exit 1.
  */
 #include <errno.h>
@@ -28,6 +29,7 @@ typedef struct {
     const char *model, *csv;
     int lengths[BENCH_MAX_LENGTHS], n_lengths;
     long decode, chunk, threads, rows, cols, batch;
+    double min_time;
     int kernels;
 } bench_args;
 
@@ -65,6 +67,7 @@ static int bench_parse(int argc, char **argv, bench_args *a) {
     char err[256];
     memset(a, 0, sizeof *a);
     a->decode = 32; a->chunk = 256; a->rows = 1024; a->cols = 1024; a->batch = 64;
+    a->min_time = 0.3;
     bench_lengths("1024,4096,16384", a, err, sizeof err);
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
@@ -73,11 +76,12 @@ static int bench_parse(int argc, char **argv, bench_args *a) {
             printf("usage: v4eval bench --model DIR [--lengths L1,L2,…] [--decode N] [--chunk N]"
                    " [--threads N] [--csv FILE]\n"
                    "       v4eval bench --kernels [--shape ROWSxCOLS] [--batch N] [--threads N]"
-                   " [--csv FILE]\n");
+                   " [--min-time S] [--csv FILE]\n");
             return -1;
         }
         static const char *const opts[] = {"--model", "--lengths", "--decode", "--chunk",
-                                           "--threads", "--csv", "--shape", "--batch", NULL};
+                                           "--threads", "--csv", "--shape", "--batch", "--min-time",
+                                           NULL};
         int known = 0;
         for (int k = 0; opts[k]; k++) known |= !strcmp(o, opts[k]);
         if (!known || i + 1 >= argc) {
@@ -94,6 +98,8 @@ static int bench_parse(int argc, char **argv, bench_args *a) {
         else if (!strcmp(o, "--chunk")) rc = cliopt_long(o, v, 1, 1 << 20, &a->chunk, err, sizeof err);
         else if (!strcmp(o, "--threads")) rc = cliopt_long(o, v, 1, 1024, &a->threads, err, sizeof err);
         else if (!strcmp(o, "--batch")) rc = cliopt_long(o, v, 2, 4096, &a->batch, err, sizeof err);
+        else if (!strcmp(o, "--min-time"))
+            rc = cliopt_double(o, v, 0.0, 60.0, &a->min_time, err, sizeof err);
         else if (!strcmp(o, "--shape")) {
             char *end;
             long r = strtol(v, &end, 10), c = *end == 'x' ? strtol(end + 1, &end, 10) : -1;
@@ -122,13 +128,14 @@ static int bench_kernels(const bench_args *a) {
     FILE *csv = bench_csv_open(a->csv, "format,op,rows,cols,n,fast_gflops,fast_gbs,ref_gflops,"
                                        "ref_gbs,speedup,max_rel_err");
     if (a->csv && !csv) return 1;
-    printf("kernels: %ldx%ld weight, OpenBLAS %s\n", a->rows, a->cols, v4_blas_kernel());
+    printf("kernels: %ldx%ld weight, %s fused kernels, OpenBLAS %s\n", a->rows, a->cols,
+           v4_kernel_variant(), v4_blas_kernel());
     printf("%-6s %-7s %6s  %10s %8s  %10s %8s  %8s  %9s\n", "format", "op", "n", "fast GF/s",
            "GB/s", "ref GF/s", "GB/s", "speedup", "rel err");
     for (int pass = 0; pass < 2; pass++) {
         int n = pass ? (int)a->batch : 1;
         v4_kbench_row r[8];
-        int k = v4_kernel_bench((int)a->rows, (int)a->cols, n, (int)a->threads, 0.3, r, 8);
+        int k = v4_kernel_bench((int)a->rows, (int)a->cols, n, (int)a->threads, a->min_time, r, 8);
         if (k < 0) { fprintf(stderr, "v4eval bench: kernel benchmark failed (out of memory)\n"); return 1; }
         for (int i = 0; i < k; i++) {
             const char *op = n == 1 ? "matvec" : "matmul";
@@ -216,8 +223,8 @@ int cli_bench(int argc, char **argv) {
                                       "decode_gflops,decode_ms,state_bytes,blas_kernel,threads");
     if (a.csv && !csv) { v4_model_free(m); return 1; }
     printf("bench: %s (dim %d, %d layers, %.2fM params), chunk %ld, %ld decode tokens, "
-           "OpenBLAS %s, threads %ld (0 = OpenMP default)\n", a.model, info.dim, info.n_layers,
-           info.params_total * 1e-6, a.chunk, a.decode, v4_blas_kernel(),
+           "%s kernels, OpenBLAS %s, threads %ld (0 = OpenMP default)\n", a.model, info.dim, info.n_layers,
+           info.params_total * 1e-6, a.chunk, a.decode, v4_kernel_variant(), v4_blas_kernel(),
            a.threads);
     printf("%8s  %12s %9s  %11s %9s %9s  %12s\n", "length", "prefill t/s", "GFLOP/s",
            "decode t/s", "ms/tok", "GFLOP/s", "state MiB");
