@@ -5,7 +5,8 @@
  * shapes (tails shorter than one vector, partial FP8 blocks, odd block shapes), row ranges
  * that start mid-weight, and special codes (F16 subnormals and infinities, E4M3 NaN and
  * subnormals, E8M0 scales 2^-127 and large); also the attention helpers (qk, pv, expsum) of
- * every variant against plain double loops and expf. Tolerance: |fast − ref| <= 1e-5 · Σ|w·x| + 1e-30,
+ * every variant against plain double loops and expf, and the branch-free QAT FP8 fake-quant
+ * (fmt_fq8) bit for bit against the plain codec path. Tolerance: |fast − ref| <= 1e-5 · Σ|w·x| + 1e-30,
  * float reassociation of one dot product; NaN must stay NaN.
  */
 #include "tests/test_util.h"
@@ -256,6 +257,57 @@ static void test_attention_helpers(void) {
     }
 }
 
+/* fq8_plain: the QAT FP8 fake-quant written the plain way, through the exact codecs. */
+static void fq8_plain(float *v, int n, int block) {
+    for (int b0 = 0; b0 < n; b0 += block) {
+        int b1 = b0 + block < n ? b0 + block : n;
+        float amax = 0.0f;
+        for (int i = b0; i < b1; i++) amax = fmaxf(amax, fabsf(v[i]));
+        float x = fmaxf(amax, 1e-4f) / 448.0f;
+        int ex;
+        float fr = frexpf(x, &ex);
+        float s = ldexpf(1.0f, fr == 0.5f ? ex - 1 : ex);
+        for (int i = b0; i < b1; i++) {
+            float q = fminf(fmaxf(v[i] / s, -448.0f), 448.0f);
+            v[i] = fmt_e4m3_to_f32(fmt_f32_to_e4m3(q)) * s;
+        }
+    }
+}
+
+/* fmt_fq8 (branch-free fast rounding) is bit-identical to the plain codec path. */
+static void test_fq8_bit_exact(void) {
+    enum { N = 1 << 16 };
+    float *a = malloc(sizeof(float) * N), *b = malloc(sizeof(float) * N);
+    for (int i = 0; i < N; i++) {
+        /* magnitudes over 2^-30..2^20 so blocks hit subnormal, tie and saturation cases */
+        float m = ldexpf(1.0f + (float)(rnd() % 4096) / 4096.0f, (int)(rnd() % 51) - 30);
+        a[i] = (rnd() & 1) ? -m : m;
+        if (i % 97 == 5) a[i] = ldexpf((float)(2 * (rnd() % 16) + 1), -10 - (int)(rnd() % 4)); /* grid ties */
+    }
+    a[3] = NAN; a[70] = -0.0f; a[71] = 0.0f; a[200] = 448.0f; a[201] = -464.0f;
+    memcpy(b, a, sizeof(float) * N);
+    int blocks[] = {64, 128, 7};
+    int bad = 0;
+    for (int k = 0; k < 3; k++) {
+        memcpy(b, a, sizeof(float) * N);
+        float *c = malloc(sizeof(float) * N);
+        memcpy(c, a, sizeof(float) * N);
+        fmt_fq8(b, N - 3, blocks[k]);
+        fq8_plain(c, N - 3, blocks[k]);
+        for (int i = 0; i < N; i++) {
+            uint32_t ub, uc;
+            memcpy(&ub, &b[i], 4);
+            memcpy(&uc, &c[i], 4);
+            if (ub != uc && !(isnan(b[i]) && isnan(c[i])) && bad++ < 5)
+                printf("    fq8 block %d [%d]: in %.9g fast %.9g plain %.9g\n", blocks[k], i, a[i],
+                       b[i], c[i]);
+        }
+        free(c);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    free(a); free(b);
+}
+
 /* The chosen table is the best supported level, and a named level is what it says. */
 static void test_selection(void) {
     const kern_table *b = kern_best();
@@ -274,6 +326,7 @@ static const test_case TESTS[] = {
     {"fp8_nan_propagates", test_nan_propagates},
     {"dispatched_products_vs_reference", test_dispatch_vs_ref},
     {"attention_helpers_vs_double", test_attention_helpers},
+    {"fq8_fast_is_bit_exact", test_fq8_bit_exact},
     {"runtime_selection", test_selection},
     {NULL, NULL},
 };
