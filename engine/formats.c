@@ -422,9 +422,10 @@ void fmt_fq8(float *v, int n, int block) {
             amax = a > amax ? a : amax;           /* = fmaxf(amax, a): NaN never wins */
         }
         float s = fmt_pow2_ceil(fmaxf(amax, 1e-4f) / 448.0f);
+        float inv = 1.0f / s;    /* exact: s is a power of two >= 2^-22, so v·inv == v/s */
 #pragma omp simd
         for (int i = b0; i < b1; i++) {
-            float q = v[i] / s;
+            float q = v[i] * inv;
             q = q >= -448.0f ? q : -448.0f;       /* = fmaxf(q, -448): NaN → −448 */
             q = q <= 448.0f ? q : 448.0f;
             v[i] = fq8_round(q) * s;
