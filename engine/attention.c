@@ -159,7 +159,8 @@ static int idx_scores(v4_session *s, const layer_state *x, int nq, int N, float 
                 const float *r = w->itile + (size_t)(i * HI + h) * nb;
                 float wt = w->iw[(size_t)i * HI + h];
 #pragma omp simd
-                for (int e = 0; e < nb; e++) o[e] += wt * (r[e] > 0.0f ? r[e] : 0.0f);  /* NaN → 0 */
+                for (int e = 0; e < nb; e++)          /* relu; NaN → 0 */
+                    o[e] += wt * (r[e] > 0.0f ? r[e] : 0.0f);
             }
         }
     }
@@ -307,7 +308,8 @@ int attn_prefill(v4_session *s, int l, const float *a, int n, int p0, float *out
     size_t gstride = (size_t)n * (H / c->o_groups) * d;
     double kvb = 0, fl = 0;
     int T = w->pthreads;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(T) reduction(+ : kvb, fl) if (T > 1 && n >= 8)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T) reduction(+ : kvb, fl) \
+    if (T > 1 && n >= 8)
     for (int i = 0; i < n; i++) {
         int tid = omp_get_thread_num();
         const float **keys = w->keys + (size_t)tid * w->attn_cap;

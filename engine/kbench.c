@@ -19,7 +19,7 @@
 #include "engine/kernels/kern.h"
 #include "engine/v4.h"
 
-extern void openblas_set_num_threads(int);   /* OpenBLAS extension (engine/model.c too) */
+extern void openblas_set_num_threads(int); /* OpenBLAS extension (engine/model.c too) */
 
 static double kb_now(void) {
     struct timespec ts;
@@ -28,7 +28,9 @@ static double kb_now(void) {
 }
 
 static uint64_t kb_next(uint64_t *s) {
-    *s ^= *s << 13; *s ^= *s >> 7; *s ^= *s << 17;
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
     return *s;
 }
 
@@ -38,9 +40,14 @@ static float kb_unif(uint64_t *s) { return (float)((kb_next(s) >> 40) * 0x1p-24)
 static int kb_weight(fmt_kind k, int rows, int cols, uint64_t *rng, v4_weight *w, void **data,
                      uint8_t **scale) {
     memset(w, 0, sizeof *w);
-    w->fmt = k; w->rows = rows; w->cols = cols; w->name = "bench";
-    size_t n = (size_t)rows * cols, bytes = k == FMT_F32 ? 4 * n : k == FMT_FP8 ? n
-                                             : k == FMT_FP4 ? n / 2 : 2 * n;
+    w->fmt = k;
+    w->rows = rows;
+    w->cols = cols;
+    w->name = "bench";
+    size_t n = (size_t)rows * cols, bytes = k == FMT_F32   ? 4 * n
+                                            : k == FMT_FP8 ? n
+                                            : k == FMT_FP4 ? n / 2
+                                                           : 2 * n;
     uint8_t *d = malloc(bytes ? bytes : 1);
     *data = d;
     *scale = NULL;
@@ -48,14 +55,27 @@ static int kb_weight(fmt_kind k, int rows, int cols, uint64_t *rng, v4_weight *w
     for (size_t i = 0; i < n; i++) {
         float v = kb_unif(rng) * 0.05f;
         switch (k) {
-        case FMT_F32: memcpy(d + 4 * i, &v, 4); break;
-        case FMT_BF16: { uint16_t h = fmt_f32_to_bf16(v); memcpy(d + 2 * i, &h, 2); break; }
-        case FMT_F16: { uint16_t h = fmt_f32_to_f16(v); memcpy(d + 2 * i, &h, 2); break; }
-        case FMT_FP8: d[i] = fmt_f32_to_e4m3(v * 4000.0f); break;
+        case FMT_F32:
+            memcpy(d + 4 * i, &v, 4);
+            break;
+        case FMT_BF16: {
+            uint16_t h = fmt_f32_to_bf16(v);
+            memcpy(d + 2 * i, &h, 2);
+            break;
+        }
+        case FMT_F16: {
+            uint16_t h = fmt_f32_to_f16(v);
+            memcpy(d + 2 * i, &h, 2);
+            break;
+        }
+        case FMT_FP8:
+            d[i] = fmt_f32_to_e4m3(v * 4000.0f);
+            break;
         case FMT_FP4:
             if (i % 2 == 0) d[i / 2] = (uint8_t)(kb_next(rng) & 0xff);
             break;
-        default: break;
+        default:
+            break;
         }
     }
     if (k == FMT_FP8 || k == FMT_FP4) {
@@ -89,9 +109,12 @@ static double kb_time(const v4_weight *w, const float *X, int n, float *Y, int r
     int reps = 0;
     double t0 = kb_now(), t;
     do {
-        if (ref) fmt_matmul_ref(w, 0, w->rows, X, n, Y);
-        else if (n == 1) fmt_matvec(w, 0, w->rows, X, Y, NULL);
-        else fmt_matmul(w, 0, w->rows, X, n, Y, NULL);
+        if (ref)
+            fmt_matmul_ref(w, 0, w->rows, X, n, Y);
+        else if (n == 1)
+            fmt_matvec(w, 0, w->rows, X, Y, NULL);
+        else
+            fmt_matmul(w, 0, w->rows, X, n, Y, NULL);
         reps++;
         t = kb_now() - t0;
     } while (t < min_s);
@@ -107,8 +130,14 @@ int v4_kernel_bench(int rows, int cols, int n, int n_threads, double min_seconds
     if (rows <= 0 || cols <= 0 || n <= 0 || cols % 2 || max_rows < FMT_COUNT) return -1;
     uint64_t rng = 0x9e3779b97f4a7c15ull;
     float *X = malloc(sizeof(float) * (size_t)n * cols);
-    float *Yf = malloc(sizeof(float) * (size_t)n * rows), *Yr = malloc(sizeof(float) * (size_t)n * rows);
-    if (!X || !Yf || !Yr) { free(X); free(Yf); free(Yr); return -1; }
+    float *Yf = malloc(sizeof(float) * (size_t)n * rows),
+          *Yr = malloc(sizeof(float) * (size_t)n * rows);
+    if (!X || !Yf || !Yr) {
+        free(X);
+        free(Yf);
+        free(Yr);
+        return -1;
+    }
     for (size_t i = 0; i < (size_t)n * cols; i++) X[i] = kb_unif(&rng);
     int cnt = 0;
     for (int k = 0; k < FMT_COUNT; k++) {
@@ -116,21 +145,31 @@ int v4_kernel_bench(int rows, int cols, int n, int n_threads, double min_seconds
         void *data;
         uint8_t *scale;
         if (kb_weight((fmt_kind)k, rows, cols, &rng, &w, &data, &scale)) {
-            free(data); free(scale); cnt = -1; break;
+            free(data);
+            free(scale);
+            cnt = -1;
+            break;
         }
         v4_kbench_row *r = &out[cnt++];
         memset(r, 0, sizeof *r);
         snprintf(r->format, sizeof r->format, "%s", fmt_name((fmt_kind)k));
-        r->rows = rows; r->cols = cols; r->n = n;
+        r->rows = rows;
+        r->cols = cols;
+        r->n = n;
         r->fast_s = kb_time(&w, X, n, Yf, 0, min_seconds);
         r->ref_s = kb_time(&w, X, n, Yr, 1, min_seconds / 4);
         double fl = 2.0 * rows * (double)cols * n, by = (double)fmt_weight_bytes(&w);
-        r->fast_gflops = fl / r->fast_s * 1e-9; r->ref_gflops = fl / r->ref_s * 1e-9;
-        r->fast_gbs = by / r->fast_s * 1e-9; r->ref_gbs = by / r->ref_s * 1e-9;
+        r->fast_gflops = fl / r->fast_s * 1e-9;
+        r->ref_gflops = fl / r->ref_s * 1e-9;
+        r->fast_gbs = by / r->fast_s * 1e-9;
+        r->ref_gbs = by / r->ref_s * 1e-9;
         r->max_rel_err = kb_relerr(Yf, Yr, (size_t)n * rows);
-        free(data); free(scale);
+        free(data);
+        free(scale);
     }
-    free(X); free(Yf); free(Yr);
+    free(X);
+    free(Yf);
+    free(Yr);
     return cnt;
 }
 

@@ -47,8 +47,9 @@ static int bench_lengths(const char *v, bench_args *a, char *err, size_t errlen)
         errno = 0;
         long x = strtol(p, &end, 10);
         if (errno || end == p || x < 1 || x > 1 << 22 || (*end && *end != ',')) {
-            snprintf(err, errlen, "--lengths: expected comma-separated integers in [1, %d], found '%s'",
-                     1 << 22, v);
+            snprintf(err, errlen,
+                     "--lengths: expected comma-separated integers in [1, %d], found '%s'", 1 << 22,
+                     v);
             return -1;
         }
         if (a->n_lengths == BENCH_MAX_LENGTHS) {
@@ -59,19 +60,29 @@ static int bench_lengths(const char *v, bench_args *a, char *err, size_t errlen)
         a->lengths[a->n_lengths++] = (int)x;
         p = *end ? end + 1 : end;
     }
-    if (!a->n_lengths) { snprintf(err, errlen, "--lengths: empty list"); return -1; }
+    if (!a->n_lengths) {
+        snprintf(err, errlen, "--lengths: empty list");
+        return -1;
+    }
     return 0;
 }
 
 static int bench_parse(int argc, char **argv, bench_args *a) {
     char err[256];
     memset(a, 0, sizeof *a);
-    a->decode = 32; a->chunk = 256; a->rows = 1024; a->cols = 1024; a->batch = 64;
+    a->decode = 32;
+    a->chunk = 256;
+    a->rows = 1024;
+    a->cols = 1024;
+    a->batch = 64;
     a->min_time = 0.3;
     bench_lengths("1024,4096,16384", a, err, sizeof err);
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        if (!strcmp(o, "--kernels")) { a->kernels = 1; continue; }
+        if (!strcmp(o, "--kernels")) {
+            a->kernels = 1;
+            continue;
+        }
         if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
             printf("usage: v4eval bench --model DIR [--lengths L1,L2,…] [--decode N] [--chunk N]"
                    " [--threads N] [--csv FILE]\n"
@@ -79,9 +90,9 @@ static int bench_parse(int argc, char **argv, bench_args *a) {
                    " [--min-time S] [--csv FILE]\n");
             return -1;
         }
-        static const char *const opts[] = {"--model", "--lengths", "--decode", "--chunk",
-                                           "--threads", "--csv", "--shape", "--batch", "--min-time",
-                                           NULL};
+        static const char *const opts[] = {"--model",    "--lengths", "--decode", "--chunk",
+                                           "--threads",  "--csv",     "--shape",  "--batch",
+                                           "--min-time", NULL};
         int known = 0;
         for (int k = 0; opts[k]; k++) known |= !strcmp(o, opts[k]);
         if (!known || i + 1 >= argc) {
@@ -91,24 +102,34 @@ static int bench_parse(int argc, char **argv, bench_args *a) {
         }
         const char *v = argv[++i];
         int rc = 0;
-        if (!strcmp(o, "--model")) a->model = v;
-        else if (!strcmp(o, "--csv")) a->csv = v;
-        else if (!strcmp(o, "--lengths")) rc = bench_lengths(v, a, err, sizeof err);
-        else if (!strcmp(o, "--decode")) rc = cliopt_long(o, v, 0, 1 << 20, &a->decode, err, sizeof err);
-        else if (!strcmp(o, "--chunk")) rc = cliopt_long(o, v, 1, 1 << 20, &a->chunk, err, sizeof err);
-        else if (!strcmp(o, "--threads")) rc = cliopt_long(o, v, 1, 1024, &a->threads, err, sizeof err);
-        else if (!strcmp(o, "--batch")) rc = cliopt_long(o, v, 2, 4096, &a->batch, err, sizeof err);
+        if (!strcmp(o, "--model"))
+            a->model = v;
+        else if (!strcmp(o, "--csv"))
+            a->csv = v;
+        else if (!strcmp(o, "--lengths"))
+            rc = bench_lengths(v, a, err, sizeof err);
+        else if (!strcmp(o, "--decode"))
+            rc = cliopt_long(o, v, 0, 1 << 20, &a->decode, err, sizeof err);
+        else if (!strcmp(o, "--chunk"))
+            rc = cliopt_long(o, v, 1, 1 << 20, &a->chunk, err, sizeof err);
+        else if (!strcmp(o, "--threads"))
+            rc = cliopt_long(o, v, 1, 1024, &a->threads, err, sizeof err);
+        else if (!strcmp(o, "--batch"))
+            rc = cliopt_long(o, v, 2, 4096, &a->batch, err, sizeof err);
         else if (!strcmp(o, "--min-time"))
             rc = cliopt_double(o, v, 0.0, 60.0, &a->min_time, err, sizeof err);
         else if (!strcmp(o, "--shape")) {
             char *end;
             long r = strtol(v, &end, 10), c = *end == 'x' ? strtol(end + 1, &end, 10) : -1;
             if (*end || r < 1 || c < 2 || r > 1 << 16 || c > 1 << 16 || c % 2) {
-                snprintf(err, sizeof err, "--shape: expected ROWSxCOLS (COLS even, both <= 65536), "
-                         "found '%s'", v);
+                snprintf(err, sizeof err,
+                         "--shape: expected ROWSxCOLS (COLS even, both <= 65536), "
+                         "found '%s'",
+                         v);
                 rc = -1;
             }
-            a->rows = r; a->cols = c;
+            a->rows = r;
+            a->cols = c;
         }
         if (rc) return bench_bad(err);
     }
@@ -119,7 +140,10 @@ static int bench_parse(int argc, char **argv, bench_args *a) {
 static FILE *bench_csv_open(const char *path, const char *header) {
     if (!path) return NULL;
     FILE *f = fopen(path, "w");
-    if (!f) { fprintf(stderr, "v4eval bench: %s: cannot write: %s\n", path, strerror(errno)); return NULL; }
+    if (!f) {
+        fprintf(stderr, "v4eval bench: %s: cannot write: %s\n", path, strerror(errno));
+        return NULL;
+    }
     fprintf(f, "%s\n", header);
     return f;
 }
@@ -136,11 +160,14 @@ static int bench_kernels(const bench_args *a) {
         int n = pass ? (int)a->batch : 1;
         v4_kbench_row r[8];
         int k = v4_kernel_bench((int)a->rows, (int)a->cols, n, (int)a->threads, a->min_time, r, 8);
-        if (k < 0) { fprintf(stderr, "v4eval bench: kernel benchmark failed (out of memory)\n"); return 1; }
+        if (k < 0) {
+            fprintf(stderr, "v4eval bench: kernel benchmark failed (out of memory)\n");
+            return 1;
+        }
         for (int i = 0; i < k; i++) {
             const char *op = n == 1 ? "matvec" : "matmul";
-            printf("%-6s %-7s %6d  %10.2f %8.2f  %10.3f %8.3f  %7.1fx  %9.2e\n", r[i].format, op,
-                   n, r[i].fast_gflops, r[i].fast_gbs, r[i].ref_gflops, r[i].ref_gbs,
+            printf("%-6s %-7s %6d  %10.2f %8.2f  %10.3f %8.3f  %7.1fx  %9.2e\n", r[i].format, op, n,
+                   r[i].fast_gflops, r[i].fast_gbs, r[i].ref_gflops, r[i].ref_gbs,
                    r[i].ref_s / r[i].fast_s, r[i].max_rel_err);
             if (csv)
                 fprintf(csv, "%s,%s,%d,%d,%d,%.4f,%.4f,%.4f,%.4f,%.3f,%.3e\n", r[i].format, op,
@@ -158,13 +185,21 @@ static int bench_length(v4_model *m, const bench_args *a, int L, uint64_t *rng, 
     v4_info info;
     v4_model_get_info(m, &info);
     v4_session *s = v4_session_new(m, L + (int)a->decode + 1, err, sizeof err);
-    if (!s) { fprintf(stderr, "v4eval bench: %s\n", err); return 1; }
+    if (!s) {
+        fprintf(stderr, "v4eval bench: %s\n", err);
+        return 1;
+    }
     int32_t *ids = malloc(sizeof(int32_t) * (size_t)L);
     float *logits = malloc(sizeof(float) * (size_t)info.vocab_size);
     int rc = 1;
-    if (!ids || !logits) { fprintf(stderr, "v4eval bench: out of memory\n"); goto done; }
+    if (!ids || !logits) {
+        fprintf(stderr, "v4eval bench: out of memory\n");
+        goto done;
+    }
     for (int i = 0; i < L; i++) {
-        *rng ^= *rng << 13; *rng ^= *rng >> 7; *rng ^= *rng << 17;
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
         ids[i] = (int32_t)(2 + *rng % (uint64_t)(info.vocab_size - 2));
     }
     v4_profile p;
@@ -191,7 +226,8 @@ static int bench_length(v4_model *m, const bench_args *a, int L, uint64_t *rng, 
     out[5] = a->decode ? p.seconds / a->decode * 1e3 : 0;
     rc = 0;
 done:
-    free(ids); free(logits);
+    free(ids);
+    free(logits);
     v4_session_free(s);
     return rc;
 }
@@ -209,25 +245,33 @@ int cli_bench(int argc, char **argv) {
         fprintf(stderr, "v4eval bench: %s\n", err);
         return 2;
     }
-    if (a.kernels) { v4_model_free(m); return bench_kernels(&a); }
+    if (a.kernels) {
+        v4_model_free(m);
+        return bench_kernels(&a);
+    }
     v4_info info;
     v4_model_get_info(m, &info);
     for (int i = 0; i < a.n_lengths; i++)
         if (a.lengths[i] + a.decode + 1 > info.max_position) {
-            fprintf(stderr, "v4eval bench: --lengths: %d + %ld decode tokens exceed the model's "
-                    "max_position_embeddings %d\n", a.lengths[i], a.decode, info.max_position);
+            fprintf(stderr,
+                    "v4eval bench: --lengths: %d + %ld decode tokens exceed the model's "
+                    "max_position_embeddings %d\n",
+                    a.lengths[i], a.decode, info.max_position);
             v4_model_free(m);
             return 2;
         }
     FILE *csv = bench_csv_open(a.csv, "length,prefill_tok_s,prefill_gflops,decode_tok_s,"
                                       "decode_gflops,decode_ms,state_bytes,blas_kernel,threads");
-    if (a.csv && !csv) { v4_model_free(m); return 1; }
+    if (a.csv && !csv) {
+        v4_model_free(m);
+        return 1;
+    }
     printf("bench: %s (dim %d, %d layers, %.2fM params), chunk %ld, %ld decode tokens, "
-           "%s kernels, OpenBLAS %s, threads %ld (0 = OpenMP default)\n", a.model, info.dim, info.n_layers,
-           info.params_total * 1e-6, a.chunk, a.decode, v4_kernel_variant(), v4_blas_kernel(),
-           a.threads);
-    printf("%8s  %12s %9s  %11s %9s %9s  %12s\n", "length", "prefill t/s", "GFLOP/s",
-           "decode t/s", "ms/tok", "GFLOP/s", "state MiB");
+           "%s kernels, OpenBLAS %s, threads %ld (0 = OpenMP default)\n",
+           a.model, info.dim, info.n_layers, info.params_total * 1e-6, a.chunk, a.decode,
+           v4_kernel_variant(), v4_blas_kernel(), a.threads);
+    printf("%8s  %12s %9s  %11s %9s %9s  %12s\n", "length", "prefill t/s", "GFLOP/s", "decode t/s",
+           "ms/tok", "GFLOP/s", "state MiB");
     uint64_t rng = 0x2545f4914f6cdd1dull;
     for (int i = 0; i < a.n_lengths && !rc; i++) {
         double r[6];

@@ -28,12 +28,12 @@ static int run_bench(const char *const *args) {
 
 static void test_bad_input(void) {
     const char *const cases[][8] = {
-        {"bench", NULL},                                              /* no --model */
+        {"bench", NULL}, /* no --model */
         {"bench", "--model", "tests/fixtures/does-not-exist", "--lengths", "8", NULL},
         {"bench", "--model", "x", "--lengths", "0", NULL},
         {"bench", "--model", "x", "--lengths", "8,,9", NULL},
         {"bench", "--model", "x", "--decode", "-1", NULL},
-        {"bench", "--kernels", "--shape", "8x7", NULL},                /* odd cols */
+        {"bench", "--kernels", "--shape", "8x7", NULL}, /* odd cols */
         {"bench", "--kernels", "--shape", "8", NULL},
         {"bench", "--model", "x", "--bogus", NULL},
     };
@@ -60,8 +60,9 @@ static int read_csv_rows(const char *path, char rows[][256], int max) {
 
 static void test_model_run(void) {
     const char *csv = "build/tests/bench_cli.csv";
-    const char *args[] = {"bench", "--model", model_dir(), "--lengths", "40,150", "--decode", "3",
-                          "--chunk", "16", "--threads", "1", "--csv", csv, NULL};
+    const char *args[] = {"bench",    "--model", model_dir(), "--lengths", "40,150",
+                          "--decode", "3",       "--chunk",   "16",        "--threads",
+                          "1",        "--csv",   csv,         NULL};
     CU_ASSERT_EQUAL_FATAL(run_bench(args), 0);
     char rows[4][256];
     CU_ASSERT_EQUAL_FATAL(read_csv_rows(csv, rows, 4), 2);
@@ -70,28 +71,30 @@ static void test_model_run(void) {
     for (int i = 0; i < 2; i++) {
         double g1, g2, ms;
         CU_ASSERT_EQUAL(sscanf(rows[i], "%d,%lf,%lf,%lf,%lf,%lf,%lf", &len[i], &pre[i], &g1,
-                               &dec[i], &g2, &ms, &state[i]), 7);
+                               &dec[i], &g2, &ms, &state[i]),
+                        7);
         CU_ASSERT(pre[i] > 0 && dec[i] > 0 && g1 > 0 && g2 > 0 && ms > 0);
     }
     CU_ASSERT_EQUAL(len[0], 40);
     CU_ASSERT_EQUAL(len[1], 150);
-    CU_ASSERT(state[1] > state[0]);   /* compressed caches grow with the context */
+    CU_ASSERT(state[1] > state[0]); /* compressed caches grow with the context */
     unlink(csv);
 }
 
 static void test_kernels_run(void) {
     const char *csv = "build/tests/bench_kernels.csv";
-    const char *args[] = {"bench", "--kernels", "--shape", "48x70", "--batch", "5",
-                          "--min-time", "0.001", "--csv", csv, NULL};
+    const char *args[] = {"bench",      "--kernels", "--shape", "48x70", "--batch", "5",
+                          "--min-time", "0.001",     "--csv",   csv,     NULL};
     CU_ASSERT_EQUAL_FATAL(run_bench(args), 0);
     char rows[16][256];
-    CU_ASSERT_EQUAL_FATAL(read_csv_rows(csv, rows, 16), 10);   /* 5 formats × matvec, matmul */
+    CU_ASSERT_EQUAL_FATAL(read_csv_rows(csv, rows, 16), 10); /* 5 formats × matvec, matmul */
     for (int i = 0; i < 10; i++) {
         char fmt[16], op[16];
         int r, c, n;
         double fg, fb, rg, rb, sp, err;
         CU_ASSERT_EQUAL(sscanf(rows[i], "%15[^,],%15[^,],%d,%d,%d,%lf,%lf,%lf,%lf,%lf,%lf", fmt, op,
-                               &r, &c, &n, &fg, &fb, &rg, &rb, &sp, &err), 11);
+                               &r, &c, &n, &fg, &fb, &rg, &rb, &sp, &err),
+                        11);
         CU_ASSERT(r == 48 && c == 70 && n == (i < 5 ? 1 : 5));
         CU_ASSERT(fg > 0 && rg > 0 && sp > 0);
         if (!(err < 1e-5)) printf("    %s %s: rel err %.3g\n", fmt, op, err);

@@ -6,8 +6,9 @@
  * that start mid-weight, and special codes (F16 subnormals and infinities, E4M3 NaN and
  * subnormals, E8M0 scales 2^-127 and large); also the attention helpers (qk, pv, expsum) of
  * every variant against plain double loops and expf, and the branch-free QAT FP8 fake-quant
- * (fmt_fq8) bit for bit against the plain codec path. Tolerance: |fast − ref| <= 1e-5 · Σ|w·x| + 1e-30,
- * float reassociation of one dot product; NaN must stay NaN.
+ * (fmt_fq8) bit for bit against the plain codec path. Tolerance of the products:
+ * |fast − ref| <= 1e-5 · Σ|w·x| + 1e-30 (float reassociation of one dot product); NaN must stay
+ * NaN. Every level this CPU supports is tested, whatever V4_KERNELS selects for the engine.
  */
 #include "tests/test_util.h"
 #include <omp.h>
@@ -16,7 +17,9 @@
 
 static uint64_t rng_state = 0x853c49e6748fea9bull;
 static uint32_t rnd(void) {
-    rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17;
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
     return (uint32_t)(rng_state >> 16);
 }
 static float unif(void) { return (float)(rnd() % 2000001) * 1e-6f - 1.0f; }
@@ -31,51 +34,70 @@ typedef struct {
 static void make_weight(tweight *t, fmt_kind k, int rows, int cols, int br, int bc, int specials) {
     memset(t, 0, sizeof *t);
     v4_weight *w = &t->w;
-    w->fmt = k; w->rows = rows; w->cols = cols; w->name = "t";
+    w->fmt = k;
+    w->rows = rows;
+    w->cols = cols;
+    w->name = "t";
     size_t n = (size_t)rows * cols;
     size_t bytes = k == FMT_F32 ? 4 * n : k == FMT_FP8 ? n : k == FMT_FP4 ? n / 2 : 2 * n;
     t->data = malloc(bytes + 1);
     for (size_t i = 0; i < n; i++) {
         float v = unif();
         switch (k) {
-        case FMT_F32: memcpy(t->data + 4 * i, &v, 4); break;
-        case FMT_BF16: { uint16_t h = fmt_f32_to_bf16(v); memcpy(t->data + 2 * i, &h, 2); break; }
+        case FMT_F32:
+            memcpy(t->data + 4 * i, &v, 4);
+            break;
+        case FMT_BF16: {
+            uint16_t h = fmt_f32_to_bf16(v);
+            memcpy(t->data + 2 * i, &h, 2);
+            break;
+        }
         case FMT_F16: {
             uint16_t h = fmt_f32_to_f16(v);
-            if (specials && i % 7 == 3) h = (uint16_t)(rnd() & 0x83ff);    /* subnormal or 0 */
+            if (specials && i % 7 == 3) h = (uint16_t)(rnd() & 0x83ff); /* subnormal or 0 */
             memcpy(t->data + 2 * i, &h, 2);
             break;
         }
         case FMT_FP8: {
             uint8_t q = (uint8_t)(rnd() & 0xff);
-            if ((q & 0x7f) == 0x7f) q ^= 1;                                /* no NaN here */
-            if (specials && i % 5 == 2) q = (uint8_t)(rnd() & 0x87);      /* subnormal */
+            if ((q & 0x7f) == 0x7f) q ^= 1; /* no NaN here */
+            if (specials && i % 5 == 2) q = (uint8_t)(rnd() & 0x87); /* subnormal */
             t->data[i] = q;
             break;
         }
-        case FMT_FP4: if (i % 2 == 0) t->data[i / 2] = (uint8_t)(rnd() & 0xff); break;
-        default: break;
+        case FMT_FP4:
+            if (i % 2 == 0) t->data[i / 2] = (uint8_t)(rnd() & 0xff);
+            break;
+        default:
+            break;
         }
     }
-    if (k == FMT_FP8 && specials) t->data[n - 1] = 0x7f;                  /* NaN, last row */
-    if (k == FMT_F16 && specials) {                                        /* ±inf, first row */
+    if (k == FMT_FP8 && specials) t->data[n - 1] = 0x7f; /* NaN, last row */
+    if (k == FMT_F16 && specials) { /* ±inf, first row */
         uint16_t inf = 0x7c00;
         memcpy(t->data, &inf, 2);
     }
     if (k == FMT_FP8 || k == FMT_FP4) {
-        w->block_r = br; w->block_c = bc;
+        w->block_r = br;
+        w->block_c = bc;
         w->scale_rows = (rows + br - 1) / br;
         w->scale_cols = (cols + bc - 1) / bc;
         size_t ns = (size_t)w->scale_rows * w->scale_cols;
         t->scale = malloc(ns);
         for (size_t i = 0; i < ns; i++) t->scale[i] = (uint8_t)(118 + rnd() % 16);
-        if (specials) { t->scale[0] = 0; if (ns > 1) t->scale[ns - 1] = 140; }
+        if (specials) {
+            t->scale[0] = 0;
+            if (ns > 1) t->scale[ns - 1] = 140;
+        }
         w->scale = t->scale;
     }
     w->data = t->data;
 }
 
-static void free_weight(tweight *t) { free(t->data); free(t->scale); }
+static void free_weight(tweight *t) {
+    free(t->data);
+    free(t->scale);
+}
 
 /* abs_dot: Σ_c |w_rc · x_c| over rows r0.., the scale of the rounding error (via the
  * reference on |w| is not available, so decode elementwise through fmt_dequant_row). */
@@ -95,24 +117,27 @@ static int close_enough(const float *fast, const float *ref, const double *scale
                         const char *label) {
     int bad = 0;
     for (int i = 0; i < n; i++) {
-        int ok = isnan(ref[i]) ? isnan(fast[i])
+        int ok = isnan(ref[i])   ? isnan(fast[i])
                  : isinf(ref[i]) ? fast[i] == ref[i]
-                 : fabs((double)fast[i] - ref[i]) <= 1e-5 * scale[i] + 1e-30;
-        if (!ok && bad++ < 3) printf("    %s[%d]: fast %.9g ref %.9g (scale %.3g)\n", label, i,
-                                     fast[i], ref[i], scale[i]);
+                                 : fabs((double)fast[i] - ref[i]) <= 1e-5 * scale[i] + 1e-30;
+        if (!ok && bad++ < 3)
+            printf("    %s[%d]: fast %.9g ref %.9g (scale %.3g)\n", label, i, fast[i], ref[i],
+                   scale[i]);
     }
     return bad == 0;
 }
 
-typedef struct { fmt_kind k; int rows, cols, br, bc, specials; } shape;
+typedef struct {
+    fmt_kind k;
+    int rows, cols, br, bc, specials;
+} shape;
 
 static const shape SHAPES[] = {
-    {FMT_F32, 5, 3, 0, 0, 0},      {FMT_F32, 37, 257, 0, 0, 0},
-    {FMT_BF16, 3, 1, 0, 0, 0},     {FMT_BF16, 33, 47, 0, 0, 0},   {FMT_BF16, 40, 512, 0, 0, 0},
-    {FMT_F16, 7, 15, 0, 0, 1},     {FMT_F16, 19, 131, 0, 0, 1},   {FMT_F16, 17, 256, 0, 0, 0},
-    {FMT_FP8, 9, 7, 128, 128, 1},  {FMT_FP8, 130, 300, 128, 128, 1},
-    {FMT_FP8, 21, 45, 4, 13, 1},   {FMT_FP8, 16, 256, 128, 128, 0},
-    {FMT_FP4, 5, 2, 1, 32, 0},     {FMT_FP4, 11, 70, 1, 32, 0},   {FMT_FP4, 24, 256, 1, 32, 0},
+    {FMT_F32, 5, 3, 0, 0, 0},         {FMT_F32, 37, 257, 0, 0, 0},  {FMT_BF16, 3, 1, 0, 0, 0},
+    {FMT_BF16, 33, 47, 0, 0, 0},      {FMT_BF16, 40, 512, 0, 0, 0}, {FMT_F16, 7, 15, 0, 0, 1},
+    {FMT_F16, 19, 131, 0, 0, 1},      {FMT_F16, 17, 256, 0, 0, 0},  {FMT_FP8, 9, 7, 128, 128, 1},
+    {FMT_FP8, 130, 300, 128, 128, 1}, {FMT_FP8, 21, 45, 4, 13, 1},  {FMT_FP8, 16, 256, 128, 128, 0},
+    {FMT_FP4, 5, 2, 1, 32, 0},        {FMT_FP4, 11, 70, 1, 32, 0},  {FMT_FP4, 24, 256, 1, 32, 0},
     {FMT_FP4, 9, 36, 1, 6, 0},
 };
 #define N_SHAPES (int)(sizeof SHAPES / sizeof SHAPES[0])
@@ -122,7 +147,10 @@ static void test_variants_vs_ref(void) {
     int tested = 0;
     for (int lv = 0; lv < KERN_LEVELS; lv++) {
         const kern_table *kt = kern_table_get((kern_level)lv);
-        if (!kt) { test_skip("kernel level %d not supported by this CPU", lv); continue; }
+        if (!kt) {
+            test_skip("kernel level %d not supported by this CPU", lv);
+            continue;
+        }
         for (int si = 0; si < N_SHAPES; si++) {
             const shape *sh = &SHAPES[si];
             tweight t;
@@ -142,7 +170,10 @@ static void test_variants_vs_ref(void) {
                 CU_ASSERT(close_enough(yf, yr, sc, nr, label));
                 tested++;
             }
-            free(x); free(yf); free(yr); free(sc);
+            free(x);
+            free(yf);
+            free(yr);
+            free(sc);
             free_weight(&t);
         }
     }
@@ -169,7 +200,7 @@ static void test_nan_propagates(void) {
 /* The dispatched products (threads, tiles, sgemm) on larger weights, n = 1, 3 and 37. */
 static void test_dispatch_vs_ref(void) {
     static const shape big[] = {
-        {FMT_BF16, 1100, 260, 0, 0, 0}, {FMT_F16, 700, 384, 0, 0, 0},
+        {FMT_BF16, 1100, 260, 0, 0, 0},    {FMT_F16, 700, 384, 0, 0, 0},
         {FMT_FP8, 1000, 300, 128, 128, 0}, {FMT_FP4, 900, 320, 1, 32, 0},
         {FMT_F32, 600, 200, 0, 0, 0},
     };
@@ -184,12 +215,15 @@ static void test_dispatch_vs_ref(void) {
             for (int ni = 0; ni < 3; ni++) {
                 int n = ns[ni];
                 float *X = malloc(sizeof(float) * (size_t)n * sh->cols);
-                float *Yf = malloc(sizeof(float) * (size_t)n * nr), *Yr = malloc(sizeof(float) * (size_t)n * nr);
+                float *Yf = malloc(sizeof(float) * (size_t)n * nr),
+                      *Yr = malloc(sizeof(float) * (size_t)n * nr);
                 double *sc = malloc(sizeof(double) * nr);
                 for (size_t i = 0; i < (size_t)n * sh->cols; i++) X[i] = unif();
                 fmt_counters ctr = {0, 0};
-                if (n == 1) fmt_matvec(&t.w, r0, nr, X, Yf, &ctr);
-                else fmt_matmul(&t.w, r0, nr, X, n, Yf, &ctr);
+                if (n == 1)
+                    fmt_matvec(&t.w, r0, nr, X, Yf, &ctr);
+                else
+                    fmt_matmul(&t.w, r0, nr, X, n, Yf, &ctr);
                 fmt_matmul_ref(&t.w, r0, nr, X, n, Yr);
                 CU_ASSERT_DOUBLE_EQUAL(ctr.flops, 2.0 * n * nr * sh->cols, 0.5);
                 int ok = 1;
@@ -201,7 +235,10 @@ static void test_dispatch_vs_ref(void) {
                     ok &= close_enough(Yf + (size_t)tk * nr, Yr + (size_t)tk * nr, sc, nr, label);
                 }
                 CU_ASSERT(ok);
-                free(X); free(Yf); free(Yr); free(sc);
+                free(X);
+                free(Yf);
+                free(Yr);
+                free(sc);
             }
             free_weight(&t);
         }
@@ -219,17 +256,21 @@ static void test_attention_helpers(void) {
         for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++)
             for (size_t ni = 0; ni < sizeof nks / sizeof nks[0]; ni++) {
                 int d = dims[di], nk = nks[ni];
-                float *K = malloc(sizeof(float) * ((size_t)nk * d + 1)), *q = malloc(sizeof(float) * d);
+                float *K = malloc(sizeof(float) * ((size_t)nk * d + 1)),
+                      *q = malloc(sizeof(float) * d);
                 const float **keys = malloc(sizeof(*keys) * (nk + 1));
                 float *s = malloc(sizeof(float) * (nk + 1)), *o = malloc(sizeof(float) * d);
                 for (int i = 0; i < nk * d; i++) K[i] = unif();
                 for (int t = 0; t < d; t++) q[t] = unif();
-                for (int j = 0; j < nk; j++) keys[j] = K + (size_t)(nk - 1 - j) * d;  /* any order */
+                for (int j = 0; j < nk; j++) keys[j] = K + (size_t)(nk - 1 - j) * d; /* any order */
                 kt->qk(q, keys, nk, d, 0.37f, s);
                 int ok = 1;
                 for (int j = 0; j < nk; j++) {
                     double ref = 0, mag = 0;
-                    for (int t = 0; t < d; t++) { ref += (double)q[t] * keys[j][t]; mag += fabs((double)q[t] * keys[j][t]); }
+                    for (int t = 0; t < d; t++) {
+                        ref += (double)q[t] * keys[j][t];
+                        mag += fabs((double)q[t] * keys[j][t]);
+                    }
                     ok &= fabs(s[j] - 0.37 * ref) <= 1e-6 * mag + 1e-30;
                 }
                 CU_ASSERT(ok);
@@ -237,22 +278,33 @@ static void test_attention_helpers(void) {
                 for (int j = 0; j < nk; j++) s[j] = -100.0f + 103.0f * (unif() + 1.0f) / 2.0f;
                 float mx = nk ? 1.5f : 0.0f, *ref = malloc(sizeof(float) * (nk + 1));
                 double rsum = 0;
-                for (int j = 0; j < nk; j++) { ref[j] = expf(s[j] - mx); rsum += ref[j]; }
+                for (int j = 0; j < nk; j++) {
+                    ref[j] = expf(s[j] - mx);
+                    rsum += ref[j];
+                }
                 float sum = kt->expsum(s, nk, mx);
-                for (int j = 0; j < nk; j++)
-                    ok &= fabsf(s[j] - ref[j]) <= 3e-7f * ref[j] + 2e-38f;
+                for (int j = 0; j < nk; j++) ok &= fabsf(s[j] - ref[j]) <= 3e-7f * ref[j] + 2e-38f;
                 ok &= fabs(sum - rsum) <= 1e-6 * rsum + 1e-37;
                 CU_ASSERT(ok);
                 /* pv with the probabilities just computed */
                 kt->pv(s, keys, nk, d, o);
                 for (int t = 0; t < d; t++) {
                     double r = 0, mag = 0;
-                    for (int j = 0; j < nk; j++) { r += (double)s[j] * keys[j][t]; mag += fabs((double)s[j] * keys[j][t]); }
+                    for (int j = 0; j < nk; j++) {
+                        r += (double)s[j] * keys[j][t];
+                        mag += fabs((double)s[j] * keys[j][t]);
+                    }
                     ok &= fabs(o[t] - r) <= 1e-6 * mag + 1e-30;
                 }
-                if (!ok) printf("    %s: attention helpers mismatch at d=%d nk=%d\n", kt->name, d, nk);
+                if (!ok)
+                    printf("    %s: attention helpers mismatch at d=%d nk=%d\n", kt->name, d, nk);
                 CU_ASSERT(ok);
-                free(K); free(q); free(keys); free(s); free(o); free(ref);
+                free(K);
+                free(q);
+                free(keys);
+                free(s);
+                free(o);
+                free(ref);
             }
     }
 }
@@ -282,9 +334,14 @@ static void test_fq8_bit_exact(void) {
         /* magnitudes over 2^-30..2^20 so blocks hit subnormal, tie and saturation cases */
         float m = ldexpf(1.0f + (float)(rnd() % 4096) / 4096.0f, (int)(rnd() % 51) - 30);
         a[i] = (rnd() & 1) ? -m : m;
-        if (i % 97 == 5) a[i] = ldexpf((float)(2 * (rnd() % 16) + 1), -10 - (int)(rnd() % 4)); /* grid ties */
+        if (i % 97 == 5)
+            a[i] = ldexpf((float)(2 * (rnd() % 16) + 1), -10 - (int)(rnd() % 4)); /* grid ties */
     }
-    a[3] = NAN; a[70] = -0.0f; a[71] = 0.0f; a[200] = 448.0f; a[201] = -464.0f;
+    a[3] = NAN;
+    a[70] = -0.0f;
+    a[71] = 0.0f;
+    a[200] = 448.0f;
+    a[201] = -464.0f;
     memcpy(b, a, sizeof(float) * N);
     int blocks[] = {64, 128, 7};
     int bad = 0;
@@ -305,7 +362,8 @@ static void test_fq8_bit_exact(void) {
         free(c);
     }
     CU_ASSERT_EQUAL(bad, 0);
-    free(a); free(b);
+    free(a);
+    free(b);
 }
 
 /* The chosen table is the best supported level, and a named level is what it says. */
@@ -316,7 +374,8 @@ static void test_selection(void) {
     CU_ASSERT_STRING_EQUAL(kern_table_get(KERN_SCALAR)->name, "scalar");
     if (!getenv("V4_KERNELS")) {
         int top = KERN_SCALAR;
-        for (int lv = 0; lv < KERN_LEVELS; lv++) if (kern_table_get((kern_level)lv)) top = lv;
+        for (int lv = 0; lv < KERN_LEVELS; lv++)
+            if (kern_table_get((kern_level)lv)) top = lv;
         CU_ASSERT_PTR_EQUAL(b, kern_table_get((kern_level)top));
     }
 }

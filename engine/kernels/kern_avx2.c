@@ -42,12 +42,15 @@ K256 static inline __m256 k2_bf16(__m128i h) {
 K256 static void k2_bf16_rows(const v4_weight *w, int r0, int nr, const float *x, float *y) {
     const int cols = w->cols;
     for (int i = 0; i < nr; i++) {
-        const uint16_t *p = (const uint16_t *)((const uint8_t *)w->data + (size_t)(r0 + i) * cols * 2);
+        const uint16_t *p =
+            (const uint16_t *)((const uint8_t *)w->data + (size_t)(r0 + i) * cols * 2);
         __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
         int c = 0;
         for (; c + 16 <= cols; c += 16) {
-            a0 = _mm256_fmadd_ps(k2_bf16(_mm_loadu_si128((const void *)(p + c))), _mm256_loadu_ps(x + c), a0);
-            a1 = _mm256_fmadd_ps(k2_bf16(_mm_loadu_si128((const void *)(p + c + 8))), _mm256_loadu_ps(x + c + 8), a1);
+            a0 = _mm256_fmadd_ps(k2_bf16(_mm_loadu_si128((const void *)(p + c))),
+                                 _mm256_loadu_ps(x + c), a0);
+            a1 = _mm256_fmadd_ps(k2_bf16(_mm_loadu_si128((const void *)(p + c + 8))),
+                                 _mm256_loadu_ps(x + c + 8), a1);
         }
         float t = 0.0f;
         for (; c < cols; c++) {
@@ -62,12 +65,15 @@ K256 static void k2_bf16_rows(const v4_weight *w, int r0, int nr, const float *x
 K256 static void k2_f16_rows(const v4_weight *w, int r0, int nr, const float *x, float *y) {
     const int cols = w->cols;
     for (int i = 0; i < nr; i++) {
-        const uint16_t *p = (const uint16_t *)((const uint8_t *)w->data + (size_t)(r0 + i) * cols * 2);
+        const uint16_t *p =
+            (const uint16_t *)((const uint8_t *)w->data + (size_t)(r0 + i) * cols * 2);
         __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
         int c = 0;
         for (; c + 16 <= cols; c += 16) {
-            a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const void *)(p + c))), _mm256_loadu_ps(x + c), a0);
-            a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const void *)(p + c + 8))), _mm256_loadu_ps(x + c + 8), a1);
+            a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const void *)(p + c))),
+                                 _mm256_loadu_ps(x + c), a0);
+            a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const void *)(p + c + 8))),
+                                 _mm256_loadu_ps(x + c + 8), a1);
         }
         float t = 0.0f;
         for (; c < cols; c++) {
@@ -82,7 +88,8 @@ K256 static void k2_f16_rows(const v4_weight *w, int r0, int nr, const float *x,
 K256 static inline __m256 k2_e4m3(__m128i bytes8) {
     __m256i b = _mm256_cvtepu8_epi32(bytes8);
     __m256i mag = _mm256_and_si256(b, _mm256_set1_epi32(0x7f));
-    __m256 v = _mm256_mul_ps(_mm256_castsi256_ps(_mm256_slli_epi32(mag, 20)), _mm256_set1_ps(0x1p120f));
+    __m256 v =
+        _mm256_mul_ps(_mm256_castsi256_ps(_mm256_slli_epi32(mag, 20)), _mm256_set1_ps(0x1p120f));
     __m256 nan = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mag, _mm256_set1_epi32(0x7f)));
     v = _mm256_blendv_ps(v, _mm256_set1_ps(__builtin_nanf("")), nan);
     __m256i sign = _mm256_slli_epi32(_mm256_and_si256(b, _mm256_set1_epi32(0x80)), 24);
@@ -113,9 +120,12 @@ K256 static void k2_fp8_rows(const v4_weight *w, int r0, int nr, const float *x,
 }
 
 K256 static void k2_fp4_rows(const v4_weight *w, int r0, int nr, const float *x, float *y) {
-    if (w->block_c != 32 || w->cols % 32) { kern_scalar_table.rows[FMT_FP4](w, r0, nr, x, y); return; }
+    if (w->block_c != 32 || w->cols % 32) {
+        kern_scalar_table.rows[FMT_FP4](w, r0, nr, x, y);
+        return;
+    }
     const int cols = w->cols, nb = cols / 32;
-    const __m256 mag = _mm256_loadu_ps(kern_e2m1_lut);          /* codes 0..7: magnitudes */
+    const __m256 mag = _mm256_loadu_ps(kern_e2m1_lut); /* codes 0..7: magnitudes */
     const __m256i seven = _mm256_set1_epi32(7), eight = _mm256_set1_epi32(8);
     const __m256i deint = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
     for (int i = 0; i < nr; i++) {
@@ -125,20 +135,23 @@ K256 static void k2_fp4_rows(const v4_weight *w, int r0, int nr, const float *x,
         float tot = 0.0f;
         for (int b = 0; b < nb; b++) {
             __m256 acc = _mm256_setzero_ps();
-            for (int g = 0; g < 2; g++) {                            /* 8 bytes = 16 columns */
-                __m256i q = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const void *)(p + b * 16 + g * 8)));
-                __m256i lo = _mm256_and_si256(q, _mm256_set1_epi32(0xf)), hi = _mm256_srli_epi32(q, 4);
+            for (int g = 0; g < 2; g++) { /* 8 bytes = 16 columns */
+                __m256i q =
+                    _mm256_cvtepu8_epi32(_mm_loadl_epi64((const void *)(p + b * 16 + g * 8)));
+                __m256i lo = _mm256_and_si256(q, _mm256_set1_epi32(0xf)),
+                        hi = _mm256_srli_epi32(q, 4);
                 __m256 wl = _mm256_permutevar8x32_ps(mag, _mm256_and_si256(lo, seven));
                 __m256 wh = _mm256_permutevar8x32_ps(mag, _mm256_and_si256(hi, seven));
-                wl = _mm256_castsi256_ps(_mm256_or_si256(_mm256_castps_si256(wl),
-                                         _mm256_slli_epi32(_mm256_and_si256(lo, eight), 28)));
-                wh = _mm256_castsi256_ps(_mm256_or_si256(_mm256_castps_si256(wh),
-                                         _mm256_slli_epi32(_mm256_and_si256(hi, eight), 28)));
+                wl = _mm256_castsi256_ps(_mm256_or_si256(
+                    _mm256_castps_si256(wl), _mm256_slli_epi32(_mm256_and_si256(lo, eight), 28)));
+                wh = _mm256_castsi256_ps(_mm256_or_si256(
+                    _mm256_castps_si256(wh), _mm256_slli_epi32(_mm256_and_si256(hi, eight), 28)));
                 const float *xg = x + b * 32 + g * 16;
                 /* x0 = cols 0..7, x1 = 8..15 → even = {0,2,..,14}, odd = {1,3,..,15} */
                 __m256 x0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(xg), deint);
                 __m256 x1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(xg + 8), deint);
-                __m256 xe = _mm256_permute2f128_ps(x0, x1, 0x20), xo = _mm256_permute2f128_ps(x0, x1, 0x31);
+                __m256 xe = _mm256_permute2f128_ps(x0, x1, 0x20),
+                       xo = _mm256_permute2f128_ps(x0, x1, 0x31);
                 acc = _mm256_fmadd_ps(wl, xe, acc);
                 acc = _mm256_fmadd_ps(wh, xo, acc);
             }
@@ -166,7 +179,7 @@ K256 static void k2_qk(const float *q, const float *const *keys, int nk, int d, 
 
 K256 static void k2_pv(const float *p, const float *const *keys, int nk, int d, float *o) {
     int t0 = 0;
-    for (; t0 + 32 <= d; t0 += 32) {              /* 32 output dims in 4 registers */
+    for (; t0 + 32 <= d; t0 += 32) { /* 32 output dims in 4 registers */
         __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         for (int j = 0; j < nk; j++) {
             const float *k = keys[j] + t0;
@@ -200,7 +213,8 @@ K256 static inline __m256 k2_exp(__m256 x) {
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
     p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    __m256i e =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
 
@@ -212,7 +226,7 @@ K256 static float k2_expsum(float *s, int n, float mx) {
         _mm256_storeu_ps(s + j, e);
         acc = _mm256_add_ps(acc, e);
     }
-    if (j < n) {                                   /* tail through an 8-float buffer */
+    if (j < n) { /* tail through an 8-float buffer */
         float buf[8] = {0};
         for (int i = j; i < n; i++) buf[i - j] = s[i] - mx;
         for (int i = n - j; i < 8; i++) buf[i] = -INFINITY;
@@ -224,6 +238,5 @@ K256 static float k2_expsum(float *s, int n, float mx) {
     return k2_hsum(acc);
 }
 
-const kern_table kern_avx2_table = {"avx2",
-                                    {k2_f32, k2_bf16_rows, k2_f16_rows, k2_fp8_rows, k2_fp4_rows},
-                                    k2_qk, k2_pv, k2_expsum};
+const kern_table kern_avx2_table = {
+    "avx2", {k2_f32, k2_bf16_rows, k2_f16_rows, k2_fp8_rows, k2_fp4_rows}, k2_qk, k2_pv, k2_expsum};

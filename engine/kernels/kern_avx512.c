@@ -31,7 +31,8 @@ K512 static void k5_f32(const v4_weight *w, int r0, int nr, const float *x, floa
         }
         for (; c < cols; c += 16) {
             __mmask16 m = k5_tail(cols - c);
-            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p + c), _mm512_maskz_loadu_ps(m, x + c), a0);
+            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p + c), _mm512_maskz_loadu_ps(m, x + c),
+                                 a0);
         }
         y[i] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
     }
@@ -44,7 +45,8 @@ K512 static inline __m512 k5_bf16(__m256i h) {
 K512 static void k5_bf16_rows(const v4_weight *w, int r0, int nr, const float *x, float *y) {
     const int cols = w->cols;
     for (int i = 0; i < nr; i++) {
-        const uint16_t *p = (const uint16_t *)((const uint8_t *)w->data + (size_t)(r0 + i) * cols * 2);
+        const uint16_t *p =
+            (const uint16_t *)((const uint8_t *)w->data + (size_t)(r0 + i) * cols * 2);
         __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
         int c = 0;
         for (; c + 32 <= cols; c += 32) {
@@ -65,7 +67,8 @@ K512 static void k5_bf16_rows(const v4_weight *w, int r0, int nr, const float *x
 K512 static void k5_f16_rows(const v4_weight *w, int r0, int nr, const float *x, float *y) {
     const int cols = w->cols;
     for (int i = 0; i < nr; i++) {
-        const uint16_t *p = (const uint16_t *)((const uint8_t *)w->data + (size_t)(r0 + i) * cols * 2);
+        const uint16_t *p =
+            (const uint16_t *)((const uint8_t *)w->data + (size_t)(r0 + i) * cols * 2);
         __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
         int c = 0;
         for (; c + 32 <= cols; c += 32) {
@@ -86,8 +89,8 @@ K512 static void k5_f16_rows(const v4_weight *w, int r0, int nr, const float *x,
 /* k5_e4m3: 16 E4M3 codes (zero-extended to 32 bits) → f32. */
 K512 static inline __m512 k5_e4m3(__m512i b) {
     const __m512i mag = _mm512_and_si512(b, _mm512_set1_epi32(0x7f));
-    __m512 v = _mm512_mul_ps(_mm512_castsi512_ps(_mm512_slli_epi32(mag, 20)),
-                             _mm512_set1_ps(0x1p120f));
+    __m512 v =
+        _mm512_mul_ps(_mm512_castsi512_ps(_mm512_slli_epi32(mag, 20)), _mm512_set1_ps(0x1p120f));
     __mmask16 nan = _mm512_cmpeq_epi32_mask(mag, _mm512_set1_epi32(0x7f));
     v = _mm512_mask_blend_ps(nan, v, _mm512_set1_ps(__builtin_nanf("")));
     __m512i sign = _mm512_slli_epi32(_mm512_and_si512(b, _mm512_set1_epi32(0x80)), 24);
@@ -115,17 +118,22 @@ K512 static void k5_fp8_rows(const v4_weight *w, int r0, int nr, const float *x,
                 __m512i q = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, p + c));
                 a0 = _mm512_fmadd_ps(k5_e4m3(q), _mm512_maskz_loadu_ps(m, x + c), a0);
             }
-            tot = _mm512_fmadd_ps(_mm512_add_ps(a0, a1), _mm512_set1_ps(kern_e8m0_lut[srow[b]]), tot);
+            tot =
+                _mm512_fmadd_ps(_mm512_add_ps(a0, a1), _mm512_set1_ps(kern_e8m0_lut[srow[b]]), tot);
         }
         y[i] = _mm512_reduce_add_ps(tot);
     }
 }
 
 K512 static void k5_fp4_rows(const v4_weight *w, int r0, int nr, const float *x, float *y) {
-    if (w->block_c != 32) { kern_scalar_table.rows[FMT_FP4](w, r0, nr, x, y); return; }
+    if (w->block_c != 32) {
+        kern_scalar_table.rows[FMT_FP4](w, r0, nr, x, y);
+        return;
+    }
     const int cols = w->cols, nb = cols / 32, tail = cols % 32;
     const __m512 lut = _mm512_loadu_ps(kern_e2m1_lut);
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
     const __m512i lo4 = _mm512_set1_epi32(0xf);
     for (int i = 0; i < nr; i++) {
@@ -134,15 +142,17 @@ K512 static void k5_fp4_rows(const v4_weight *w, int r0, int nr, const float *x,
         const uint8_t *srow = w->scale + (size_t)r * w->scale_cols;
         __m512 tot = _mm512_setzero_ps();
         for (int b = 0; b <= nb; b++) {
-            int n = b < nb ? 32 : tail;            /* columns in this block */
+            int n = b < nb ? 32 : tail; /* columns in this block */
             if (!n) break;
-            __mmask16 mb = k5_tail(n / 2);         /* bytes of the block */
+            __mmask16 mb = k5_tail(n / 2); /* bytes of the block */
             __mmask16 m0 = k5_tail(n), m1 = k5_tail(n - 16 > 0 ? n - 16 : 0);
             __m512i q = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mb, p + b * 16));
             __m512 wl = _mm512_permutexvar_ps(_mm512_and_si512(q, lo4), lut);
             __m512 wh = _mm512_permutexvar_ps(_mm512_srli_epi32(q, 4), lut);
-            __m512 x0 = _mm512_maskz_loadu_ps(m0, x + b * 32), x1 = _mm512_maskz_loadu_ps(m1, x + b * 32 + 16);
-            __m512 xe = _mm512_permutex2var_ps(x0, even, x1), xo = _mm512_permutex2var_ps(x0, odd, x1);
+            __m512 x0 = _mm512_maskz_loadu_ps(m0, x + b * 32),
+                   x1 = _mm512_maskz_loadu_ps(m1, x + b * 32 + 16);
+            __m512 xe = _mm512_permutex2var_ps(x0, even, x1),
+                   xo = _mm512_permutex2var_ps(x0, odd, x1);
             __m512 a = _mm512_fmadd_ps(wl, xe, _mm512_mul_ps(wh, xo));
             tot = _mm512_fmadd_ps(a, _mm512_set1_ps(kern_e8m0_lut[srow[b]]), tot);
         }
@@ -162,14 +172,15 @@ K512 static void k5_qk(const float *q, const float *const *keys, int nk, int d, 
         }
         for (; t < d; t += 16) {
             __mmask16 m = k5_tail(d - t);
-            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + t), _mm512_maskz_loadu_ps(m, k + t), a0);
+            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + t), _mm512_maskz_loadu_ps(m, k + t),
+                                 a0);
         }
         s[j] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * scale;
     }
 }
 
 K512 static void k5_pv(const float *p, const float *const *keys, int nk, int d, float *o) {
-    for (int t0 = 0; t0 < d; t0 += 64) {          /* 64 output dims in 4 registers */
+    for (int t0 = 0; t0 < d; t0 += 64) { /* 64 output dims in 4 registers */
         __mmask16 m[4];
         for (int g = 0; g < 4; g++) m[g] = k5_tail(d - t0 - 16 * g > 0 ? d - t0 - 16 * g : 0);
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -190,7 +201,7 @@ K512 static void k5_pv(const float *p, const float *const *keys, int nk, int d, 
 
 /* k5_exp: e^x for x <= 0 (larger x also fine up to 88), NaN stays NaN; below −87.3 → ~0. */
 K512 static inline __m512 k5_exp(__m512 x) {
-    x = _mm512_max_ps(_mm512_set1_ps(-87.33654f), x);        /* NaN x passes through */
+    x = _mm512_max_ps(_mm512_set1_ps(-87.33654f), x); /* NaN x passes through */
     __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
@@ -218,4 +229,6 @@ K512 static float k5_expsum(float *s, int n, float mx) {
 
 const kern_table kern_avx512_table = {"avx512",
                                       {k5_f32, k5_bf16_rows, k5_f16_rows, k5_fp8_rows, k5_fp4_rows},
-                                      k5_qk, k5_pv, k5_expsum};
+                                      k5_qk,
+                                      k5_pv,
+                                      k5_expsum};

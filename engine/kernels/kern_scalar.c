@@ -124,24 +124,33 @@ static void ks_pv(const float *p, const float *const *keys, int nk, int d, float
 
 static float ks_expsum(float *s, int n, float mx) {
     float acc[8] = {0};
-    for (int j = 0; j < n; j++) { s[j] = expf(s[j] - mx); acc[j & 7] += s[j]; }
+    for (int j = 0; j < n; j++) {
+        s[j] = expf(s[j] - mx);
+        acc[j & 7] += s[j];
+    }
     return sum8(acc);
 }
 
-const kern_table kern_scalar_table = {"scalar", {ks_f32, ks_bf16, ks_f16, ks_fp8, ks_fp4},
-                                      ks_qk, ks_pv, ks_expsum};
+const kern_table kern_scalar_table = {
+    "scalar", {ks_f32, ks_bf16, ks_f16, ks_fp8, ks_fp4}, ks_qk, ks_pv, ks_expsum};
 
 const kern_table *kern_table_get(kern_level lv) {
     __builtin_cpu_init();
     switch (lv) {
-    case KERN_SCALAR: return &kern_scalar_table;
+    case KERN_SCALAR:
+        return &kern_scalar_table;
     case KERN_AVX2:
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-               __builtin_cpu_supports("f16c") ? &kern_avx2_table : NULL;
+                       __builtin_cpu_supports("f16c")
+                   ? &kern_avx2_table
+                   : NULL;
     case KERN_AVX512:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-               __builtin_cpu_supports("avx512vl") ? &kern_avx512_table : NULL;
-    default: return NULL;
+                       __builtin_cpu_supports("avx512vl")
+                   ? &kern_avx512_table
+                   : NULL;
+    default:
+        return NULL;
     }
 }
 
@@ -151,8 +160,10 @@ static void kern_choose(void) __attribute__((constructor));
 static void kern_choose(void) {
     const char *cap = getenv("V4_KERNELS");
     int top = KERN_AVX512;
-    if (cap && !strcmp(cap, "scalar")) top = KERN_SCALAR;
-    else if (cap && !strcmp(cap, "avx2")) top = KERN_AVX2;
+    if (cap && !strcmp(cap, "scalar"))
+        top = KERN_SCALAR;
+    else if (cap && !strcmp(cap, "avx2"))
+        top = KERN_AVX2;
     for (int lv = top; lv >= 0 && !kern_chosen; lv--) kern_chosen = kern_table_get((kern_level)lv);
 }
 
