@@ -3,10 +3,10 @@
  * each SIMD variant of engine/kernels/ this CPU supports (plain C, AVX2, AVX-512) and the
  * dispatched fmt_matvec / fmt_matmul (threads, tiles, sgemm), for all weight formats, odd
  * shapes (tails shorter than one vector, partial FP8 blocks, odd block shapes), row ranges
- * that start mid-weight, and special codes (F16 subnormals and infinities, E4M3 NaN and
- * subnormals, E8M0 scales 2^-127 and large); also the attention helpers (qk, pv, expsum) of
- * every variant against plain double loops and expf, and the branch-free QAT FP8 fake-quant
- * (fmt_fq8) bit for bit against the plain codec path. Tolerance of the products:
+ * that start mid-weight, weights at odd byte addresses, and special codes (F16 subnormals and
+ * infinities, E4M3 NaN and subnormals, E8M0 scales 2^-127 and large); also the attention
+ * helpers (qk, pv, expsum) of every variant against plain double loops and expf, and the
+ * branch-free QAT FP8 fake-quant (fmt_fq8) bit for bit against the plain codec path. Tolerance of the products:
  * |fast − ref| <= 1e-5 · Σ|w·x| + 1e-30 (float reassociation of one dot product); NaN must stay
  * NaN. Every level this CPU supports is tested, whatever V4_KERNELS selects for the engine.
  */
@@ -170,6 +170,18 @@ static void test_variants_vs_ref(void) {
                 CU_ASSERT(close_enough(yf, yr, sc, nr, label));
                 tested++;
             }
+            /* the same weight one byte off any alignment (stored data may sit anywhere) */
+            size_t bytes =
+                fmt_weight_bytes(&t.w) - (t.scale ? (size_t)t.w.scale_rows * t.w.scale_cols : 0);
+            uint8_t *odd = malloc(bytes + 1);
+            memcpy(odd + 1, t.data, bytes);
+            v4_weight wo = t.w;
+            wo.data = odd + 1;
+            kt->rows[sh->k](&wo, 0, sh->rows, x, yf);
+            fmt_matvec_ref(&t.w, 0, sh->rows, x, yr);
+            abs_dots(&t.w, 0, sh->rows, x, sc);
+            CU_ASSERT(close_enough(yf, yr, sc, sh->rows, "misaligned"));
+            free(odd);
             free(x);
             free(yf);
             free(yr);

@@ -30,7 +30,11 @@ K256 static void k2_f32(const v4_weight *w, int r0, int nr, const float *x, floa
             a1 = _mm256_fmadd_ps(_mm256_loadu_ps(p + c + 8), _mm256_loadu_ps(x + c + 8), a1);
         }
         float t = 0.0f;
-        for (; c < cols; c++) t += p[c] * x[c];
+        for (; c < cols; c++) { /* the row may sit at any byte address */
+            float v;
+            memcpy(&v, p + c, 4);
+            t += v * x[c];
+        }
         y[i] = k2_hsum(_mm256_add_ps(a0, a1)) + t;
     }
 }
