@@ -6,9 +6,9 @@
  * that start mid-weight, weights at odd byte addresses, and special codes (F16 subnormals and
  * infinities, E4M3 NaN and subnormals, E8M0 scales 2^-127 and large); also the attention
  * helpers (qk, pv, expsum) of every variant against plain double loops and expf, and the
- * branch-free QAT FP8 fake-quant (fmt_fq8) bit for bit against the plain codec path. Tolerance of the products:
- * |fast − ref| <= 1e-5 · Σ|w·x| + 1e-30 (float reassociation of one dot product); NaN must stay
- * NaN. Every level this CPU supports is tested, whatever V4_KERNELS selects for the engine.
+ * branch-free QAT FP8 fake-quant (fmt_fq8) bit for bit against the plain codec path.
+ * Tolerance of the products: |fast − ref| <= 1e-5 · Σ|w·x| + 1e-30 (float reassociation of one
+ * dot product); NaN must stay NaN. Every level this CPU supports is tested, whatever V4_KERNELS selects for the engine.
  */
 #include "tests/test_util.h"
 #include <omp.h>
