@@ -8,7 +8,8 @@
  * helpers (qk, pv, expsum) of every variant against plain double loops and expf, and the
  * branch-free QAT FP8 fake-quant (fmt_fq8) bit for bit against the plain codec path.
  * Tolerance of the products: |fast − ref| <= 1e-5 · Σ|w·x| + 1e-30 (float reassociation of one
- * dot product); NaN must stay NaN. Every level this CPU supports is tested, whatever V4_KERNELS selects for the engine.
+ * dot product); NaN must stay NaN. Every level this CPU supports is tested, whatever
+ * V4_KERNELS selects for the engine.
  */
 #include "tests/test_util.h"
 #include <omp.h>
