@@ -391,28 +391,6 @@ static float fmt_pow2_ceil(float x) {
     return ldexpf(1.0f, fr == 0.5f ? ex - 1 : ex);
 }
 
-/* fq8_round: the E4M3 value nearest to q (ties to even) for |q| <= 448, exactly what
- * fmt_e4m3_to_f32(fmt_f32_to_e4m3(q)) gives, without branches or library calls: normals keep 3
- * mantissa bits (round-to-nearest-even on the f32 bits; a carry moves into the exponent, and
- * 448 is the top of the grid so nothing overflows), subnormals below 2^-6 round to the 2^-9
- * grid with the 1.5·2^23 trick (exact for the non-negative |q|·512 <= 8). The sign is kept. */
-static inline float fq8_round(float q) {
-    uint32_t u, sign;
-    memcpy(&u, &q, 4);
-    sign = u & 0x80000000u;
-    u &= 0x7fffffffu;
-    float a;
-    memcpy(&a, &u, 4);
-    uint32_t n = (u + 0x7ffffu + ((u >> 20) & 1u)) & ~0xfffffu;
-    float sub = ((a * 512.0f + 0x1.8p23f) - 0x1.8p23f) * (1.0f / 512.0f);
-    uint32_t su;
-    memcpy(&su, &sub, 4);
-    uint32_t r = (a < 0.015625f ? su : n) | sign;
-    float out;
-    memcpy(&out, &r, 4);
-    return out;
-}
-
 void fmt_fq8(float *v, int n, int block) {
     for (int b0 = 0; b0 < n; b0 += block) {
         int b1 = b0 + block < n ? b0 + block : n;
@@ -423,13 +401,7 @@ void fmt_fq8(float *v, int n, int block) {
         }
         float s = fmt_pow2_ceil(fmaxf(amax, 1e-4f) / 448.0f);
         float inv = 1.0f / s;    /* exact: s is a power of two >= 2^-22, so v·inv == v/s */
-#pragma omp simd
-        for (int i = b0; i < b1; i++) {
-            float q = v[i] * inv;
-            q = q >= -448.0f ? q : -448.0f;       /* = fmaxf(q, -448): NaN → −448 */
-            q = q <= 448.0f ? q : 448.0f;
-            v[i] = fq8_round(q) * s;
-        }
+        kern_best()->fq8(v + b0, b1 - b0, inv, s);   /* clamp, round to E4M3, rescale */
     }
 }
 

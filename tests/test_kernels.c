@@ -339,44 +339,56 @@ static void fq8_plain(float *v, int n, int block) {
     }
 }
 
-/* fmt_fq8 (branch-free fast rounding) is bit-identical to the plain codec path. */
+/* fq8_level: fmt_fq8's block loop with the fq8 entry of one kernel table (NULL: fmt_fq8). */
+static void fq8_level(const kern_table *kt, float *v, int n, int block) {
+    if (!kt) { fmt_fq8(v, n, block); return; }
+    for (int b0 = 0; b0 < n; b0 += block) {
+        int b1 = b0 + block < n ? b0 + block : n;
+        float amax = 0.0f;
+        for (int i = b0; i < b1; i++) amax = fmaxf(amax, fabsf(v[i]));
+        float x = fmaxf(amax, 1e-4f) / 448.0f;
+        int ex;
+        float fr = frexpf(x, &ex);
+        float s = ldexpf(1.0f, fr == 0.5f ? ex - 1 : ex);
+        kt->fq8(v + b0, b1 - b0, 1.0f / s, s);
+    }
+}
+
+/* fmt_fq8 and the fq8 entry of every variant (branch-free rounding) are bit-identical to the
+ * plain codec path. */
 static void test_fq8_bit_exact(void) {
     enum { N = 1 << 16 };
     float *a = malloc(sizeof(float) * N), *b = malloc(sizeof(float) * N);
+    float *c = malloc(sizeof(float) * N);
     for (int i = 0; i < N; i++) {
         /* magnitudes over 2^-30..2^20 so blocks hit subnormal, tie and saturation cases */
         float m = ldexpf(1.0f + (float)(rnd() % 4096) / 4096.0f, (int)(rnd() % 51) - 30);
         a[i] = (rnd() & 1) ? -m : m;
-        if (i % 97 == 5)
-            a[i] = ldexpf((float)(2 * (rnd() % 16) + 1), -10 - (int)(rnd() % 4)); /* grid ties */
+        if (i % 97 == 5) /* exact ties of the E4M3 grid */
+            a[i] = ldexpf((float)(2 * (rnd() % 16) + 1), -10 - (int)(rnd() % 4));
     }
-    a[3] = NAN;
-    a[70] = -0.0f;
-    a[71] = 0.0f;
-    a[200] = 448.0f;
-    a[201] = -464.0f;
-    memcpy(b, a, sizeof(float) * N);
-    int blocks[] = {64, 128, 7};
-    int bad = 0;
-    for (int k = 0; k < 3; k++) {
-        memcpy(b, a, sizeof(float) * N);
-        float *c = malloc(sizeof(float) * N);
-        memcpy(c, a, sizeof(float) * N);
-        fmt_fq8(b, N - 3, blocks[k]);
-        fq8_plain(c, N - 3, blocks[k]);
-        for (int i = 0; i < N; i++) {
-            uint32_t ub, uc;
-            memcpy(&ub, &b[i], 4);
-            memcpy(&uc, &c[i], 4);
-            if (ub != uc && !(isnan(b[i]) && isnan(c[i])) && bad++ < 5)
-                printf("    fq8 block %d [%d]: in %.9g fast %.9g plain %.9g\n", blocks[k], i, a[i],
-                       b[i], c[i]);
+    a[3] = NAN; a[70] = -0.0f; a[71] = 0.0f; a[200] = 448.0f; a[201] = -464.0f;
+    int blocks[] = {64, 128, 7}, bad = 0;
+    for (int lv = -1; lv < KERN_LEVELS; lv++) {
+        const kern_table *kt = lv < 0 ? NULL : kern_table_get((kern_level)lv);
+        if (lv >= 0 && !kt) continue;
+        for (int k = 0; k < 3; k++) {
+            memcpy(b, a, sizeof(float) * N);
+            memcpy(c, a, sizeof(float) * N);
+            fq8_level(kt, b, N - 3, blocks[k]);
+            fq8_plain(c, N - 3, blocks[k]);
+            for (int i = 0; i < N; i++) {
+                uint32_t ub, uc;
+                memcpy(&ub, &b[i], 4);
+                memcpy(&uc, &c[i], 4);
+                if (ub != uc && !(isnan(b[i]) && isnan(c[i])) && bad++ < 5)
+                    printf("    fq8 %s block %d [%d]: in %.9g fast %.9g plain %.9g\n",
+                           kt ? kt->name : "fmt_fq8", blocks[k], i, a[i], b[i], c[i]);
+            }
         }
-        free(c);
     }
     CU_ASSERT_EQUAL(bad, 0);
-    free(a);
-    free(b);
+    free(a); free(b); free(c);
 }
 
 /* The chosen table is the best supported level, and a named level is what it says. */

@@ -32,7 +32,14 @@ typedef struct {
     void (*qk)(const float *q, const float *const *keys, int nk, int d, float scale, float *s);
     void (*pv)(const float *p, const float *const *keys, int nk, int d, float *o);
     float (*expsum)(float *s, int n, float mx);
+    /* fq8: the inner loop of the QAT FP8 fake-quant (fmt_fq8) over one block with its
+     * power-of-two scale s and inv = 1/s: v[i] ← e4m3(clamp(v[i]·inv, ±448)) · s, NaN → −448·s,
+     * E4M3 rounding to nearest even. Bit-identical in every variant. */
+    void (*fq8)(float *v, int n, float inv, float s);
 } kern_table;
+
+/* kern_fq8_plain: the plain-C fq8 (the scalar table's entry). */
+void kern_fq8_plain(float *v, int n, float inv, float s);
 
 typedef enum { KERN_SCALAR = 0, KERN_AVX2, KERN_AVX512, KERN_LEVELS } kern_level;
 

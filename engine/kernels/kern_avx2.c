@@ -242,5 +242,34 @@ K256 static float k2_expsum(float *s, int n, float mx) {
     return k2_hsum(acc);
 }
 
-const kern_table kern_avx2_table = {
-    "avx2", {k2_f32, k2_bf16_rows, k2_f16_rows, k2_fp8_rows, k2_fp4_rows}, k2_qk, k2_pv, k2_expsum};
+/* k2_fq8: kern_fq8_plain in 8 lanes (see k5_fq8); the tail runs the plain loop. */
+K256 static void k2_fq8(float *v, int n, float inv, float s) {
+    const __m256 vinv = _mm256_set1_ps(inv), vs = _mm256_set1_ps(s);
+    const __m256 magic = _mm256_set1_ps(0x1.8p23f), small = _mm256_set1_ps(0.015625f);
+    const __m256i absm = _mm256_set1_epi32(0x7fffffff), keep = _mm256_set1_epi32(~0xfffff);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 q = _mm256_mul_ps(_mm256_loadu_ps(v + i), vinv);
+        q = _mm256_min_ps(_mm256_max_ps(q, _mm256_set1_ps(-448.0f)), _mm256_set1_ps(448.0f));
+        __m256i u = _mm256_castps_si256(q), au = _mm256_and_si256(u, absm);
+        __m256i odd = _mm256_and_si256(_mm256_srli_epi32(au, 20), _mm256_set1_epi32(1));
+        __m256i nrm = _mm256_and_si256(
+            _mm256_add_epi32(_mm256_add_epi32(au, _mm256_set1_epi32(0x7ffff)), odd), keep);
+        __m256 a = _mm256_castsi256_ps(au);
+        __m256 sub = _mm256_mul_ps(
+            _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(a, _mm256_set1_ps(512.0f)), magic), magic),
+            _mm256_set1_ps(1.0f / 512.0f));
+        __m256 tiny = _mm256_cmp_ps(a, small, _CMP_LT_OQ);
+        __m256 r = _mm256_blendv_ps(_mm256_castsi256_ps(nrm), sub, tiny);
+        r = _mm256_or_ps(r, _mm256_castsi256_ps(_mm256_andnot_si256(absm, u)));
+        _mm256_storeu_ps(v + i, _mm256_mul_ps(r, vs));
+    }
+    if (i < n) kern_fq8_plain(v + i, n - i, inv, s);
+}
+
+const kern_table kern_avx2_table = {"avx2",
+                                    {k2_f32, k2_bf16_rows, k2_f16_rows, k2_fp8_rows, k2_fp4_rows},
+                                    k2_qk,
+                                    k2_pv,
+                                    k2_expsum,
+                                    k2_fq8};

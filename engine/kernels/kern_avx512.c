@@ -227,8 +227,34 @@ K512 static float k5_expsum(float *s, int n, float mx) {
     return _mm512_reduce_add_ps(acc);
 }
 
+/* k5_fq8: kern_fq8_plain in 16 lanes (vmaxps returns its second operand for a NaN first one,
+ * which is fmaxf's NaN → −448 here). */
+K512 static void k5_fq8(float *v, int n, float inv, float s) {
+    const __m512 vinv = _mm512_set1_ps(inv), vs = _mm512_set1_ps(s);
+    const __m512 magic = _mm512_set1_ps(0x1.8p23f), small = _mm512_set1_ps(0.015625f);
+    const __m512i absm = _mm512_set1_epi32(0x7fffffff), keep = _mm512_set1_epi32(~0xfffff);
+    for (int i = 0; i < n; i += 16) {
+        __mmask16 m = k5_tail(n - i);
+        __m512 q = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, v + i), vinv);
+        q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(-448.0f)), _mm512_set1_ps(448.0f));
+        __m512i u = _mm512_castps_si512(q), au = _mm512_and_si512(u, absm);
+        __m512i odd = _mm512_and_si512(_mm512_srli_epi32(au, 20), _mm512_set1_epi32(1));
+        __m512i nrm = _mm512_and_si512(
+            _mm512_add_epi32(_mm512_add_epi32(au, _mm512_set1_epi32(0x7ffff)), odd), keep);
+        __m512 a = _mm512_castsi512_ps(au);
+        __m512 sub = _mm512_mul_ps(
+            _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(a, _mm512_set1_ps(512.0f)), magic), magic),
+            _mm512_set1_ps(1.0f / 512.0f));
+        __mmask16 tiny = _mm512_cmp_ps_mask(a, small, _CMP_LT_OQ);
+        __m512i r = _mm512_mask_blend_epi32(tiny, nrm, _mm512_castps_si512(sub));
+        r = _mm512_or_si512(r, _mm512_andnot_si512(absm, u));
+        _mm512_mask_storeu_ps(v + i, m, _mm512_mul_ps(_mm512_castsi512_ps(r), vs));
+    }
+}
+
 const kern_table kern_avx512_table = {"avx512",
                                       {k5_f32, k5_bf16_rows, k5_f16_rows, k5_fp8_rows, k5_fp4_rows},
                                       k5_qk,
                                       k5_pv,
-                                      k5_expsum};
+                                      k5_expsum,
+                                      k5_fq8};

@@ -131,8 +131,39 @@ static float ks_expsum(float *s, int n, float mx) {
     return sum8(acc);
 }
 
+/* fq8_round: the E4M3 value nearest to q (ties to even) for |q| <= 448, exactly what
+ * fmt_e4m3_to_f32(fmt_f32_to_e4m3(q)) gives, without branches or library calls: normals keep 3
+ * mantissa bits (round-to-nearest-even on the f32 bits; a carry moves into the exponent, and
+ * 448 is the top of the grid so nothing overflows), subnormals below 2^-6 round to the 2^-9
+ * grid with the 1.5·2^23 trick (exact for the non-negative |q|·512 <= 8). The sign is kept. */
+static inline float fq8_round(float q) {
+    uint32_t u, sign;
+    memcpy(&u, &q, 4);
+    sign = u & 0x80000000u;
+    u &= 0x7fffffffu;
+    float a;
+    memcpy(&a, &u, 4);
+    uint32_t n = (u + 0x7ffffu + ((u >> 20) & 1u)) & ~0xfffffu;
+    float sub = ((a * 512.0f + 0x1.8p23f) - 0x1.8p23f) * (1.0f / 512.0f);
+    uint32_t su;
+    memcpy(&su, &sub, 4);
+    uint32_t r = (a < 0.015625f ? su : n) | sign;
+    float out;
+    memcpy(&out, &r, 4);
+    return out;
+}
+
+void kern_fq8_plain(float *v, int n, float inv, float s) {
+    for (int i = 0; i < n; i++) {
+        float q = v[i] * inv;
+        q = q >= -448.0f ? q : -448.0f; /* = fmaxf(q, -448): NaN → −448 */
+        q = q <= 448.0f ? q : 448.0f;
+        v[i] = fq8_round(q) * s;
+    }
+}
+
 const kern_table kern_scalar_table = {
-    "scalar", {ks_f32, ks_bf16, ks_f16, ks_fp8, ks_fp4}, ks_qk, ks_pv, ks_expsum};
+    "scalar", {ks_f32, ks_bf16, ks_f16, ks_fp8, ks_fp4}, ks_qk, ks_pv, ks_expsum, kern_fq8_plain};
 
 const kern_table *kern_table_get(kern_level lv) {
     __builtin_cpu_init();
