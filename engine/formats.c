@@ -14,6 +14,8 @@
  *     pthread build and threads on its own); OpenMP splits the rows of large matvecs only
  *     (small ones run on the calling thread: a fork/join costs more than they do).
  *   - Stored data may sit at any byte address: multi-byte elements are read with memcpy.
+ *   - fmt_fq8 (QAT activation fake-quant) takes each block's scale here and runs the clamp /
+ *     E4M3 rounding / rescale loop through the kernels (bit-identical in every variant).
  *   - The fmt_*_ref kernels are plain loops (double accumulation, one element at a time) with
  *     no tiling, BLAS or threads; tests hold the fast paths to them.
  */
