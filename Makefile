@@ -32,7 +32,7 @@ MODEL    ?=
 SUITE    ?= longctx
 PREFIX_MODEL = $(if $(MODEL),$(MODEL),$(shell scripts/default-model))
 
-.PHONY: all deps test asan fuzz eval report fixtures clean help train
+.PHONY: all deps test asan fuzz eval report fixtures clean help train bench
 all: bin/v4eval
 
 help:
@@ -99,3 +99,9 @@ clean:
 # run.sh sets OPENBLAS_CORETYPE (SkylakeX on AVX-512 CPUs) for torch.
 train: bin/v4eval
 	scripts/train/run.sh
+
+# make bench [MODEL=DIR] [LENGTHS=1024,4096,16384] — prefill/decode speed on the default model
+# plus the per-format kernel microbenchmark (fast path vs scalar reference, side by side).
+bench: bin/v4eval
+	bin/v4eval bench --model "$(PREFIX_MODEL)" $(if $(LENGTHS),--lengths $(LENGTHS))
+	bin/v4eval bench --kernels

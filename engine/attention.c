@@ -4,10 +4,19 @@
  * group-major o[G][rows][(H/G)·d] so each group's wo_a product is one contiguous GEMM.
  * Visibility (same for decode and prefill): window positions max(0, p−W+1)..p; compressed entry
  * j visible iff j < floor((p+1)/m); CSA picks top-k of the visible indexer scores.
+ * Performance: the indexer scores of a whole prefill chunk are one sgemm per tile of entries
+ * (queries × compressed keys, idx_scores — decode runs the same code with one query); the
+ * per-query attention (top-k, window + selected/HCA entries, softmax with sink) runs the
+ * queries of a chunk in parallel, each thread on its own scratch set from fwd_work, with SIMD
+ * f32 dot products and axpys over head_dim. Nothing is allocated per token.
  */
 #include "engine/attention.h"
+#include <cblas.h>
 #include <math.h>
+#include <omp.h>
+#include <stdlib.h>
 #include <string.h>
+#include "engine/kernels/kern.h"
 #include "engine/vecops.h"
 
 /* ---- top-k ------------------------------------------------------------------------------- */
@@ -50,23 +59,19 @@ void attn_core(const v4_config *c, const rope_table *rope, const float *q,
                size_t group_stride) {
     int H = c->n_heads, d = c->head_dim, hpg = H / c->o_groups;
     float scale = 1.0f / sqrtf((float)d);
-#pragma omp parallel for schedule(static) if ((long)H * nk * d > (1L << 18))
+    const kern_table *kt = kern_best();
+    int par = !omp_in_parallel() && (long)H * nk * d > (1L << 18);
+#pragma omp parallel for schedule(static) if (par)
     for (int h = 0; h < H; h++) {
-        const float *qh = q + (size_t)h * d;
         float *s = sc + (size_t)h * nk;
+        kt->qk(q + (size_t)h * d, keys, nk, d, scale, s);     /* scores, SIMD over d */
         float mx = sink[h];
-        for (int j = 0; j < nk; j++) {
-            s[j] = vec_dot(qh, keys[j], d) * scale;
-            if (s[j] > mx) mx = s[j];
-        }
-        double den = exp((double)(sink[h] - mx));
-        for (int j = 0; j < nk; j++) { s[j] = expf(s[j] - mx); den += s[j]; }
+        for (int j = 0; j < nk; j++) if (s[j] > mx) mx = s[j];
+        double den = exp((double)(sink[h] - mx)) + kt->expsum(s, nk, mx);
+        float inv = (float)(1.0 / den);
+        for (int j = 0; j < nk; j++) s[j] *= inv;
         float *oh = o + (size_t)(h / hpg) * group_stride + (size_t)(h % hpg) * d;
-        for (int t = 0; t < d; t++) {
-            double acc = 0;
-            for (int j = 0; j < nk; j++) acc += (double)s[j] * keys[j][t];
-            oh[t] = (float)(acc / den);
-        }
+        kt->pv(s, keys, nk, d, oh);                             /* o = Σ p_j k_j */
         rope_apply(rope, oh, d, p, 1);
     }
 }
@@ -118,37 +123,65 @@ static void idx_query(v4_session *s, const v4_layer *L, const float *a, int n, i
     for (int i = 0; i < n * HI; i++) w->iw[i] *= sc;
 }
 
-/* idx_select: top-k entries for the query at p (row i of iq/iw) over the N visible keys.
- * Returns the number selected, indices in w->isel. */
-static int idx_select(v4_session *s, const layer_state *x, int i, int N) {
-    const v4_config *c = &s->m->cfg;
-    fwd_work *w = &s->wk;
-    int HI = c->index_n_heads, cI = c->index_head_dim;
-    const float *iq = w->iq + (size_t)i * HI * cI, *iw = w->iw + (size_t)i * HI;
-#pragma omp parallel for schedule(static) if ((long)N * HI * cI > (1L << 18))
-    for (int e = 0; e < N; e++) {
-        const float *k = x->kidx + (size_t)e * cI;
-        double acc = 0;
-        for (int h = 0; h < HI; h++) {
-            float dt = vec_dot(iq + (size_t)h * cI, k, cI);
-            if (dt > 0) acc += (double)iw[h] * dt;
-        }
-        w->isc[e] = (float)acc;
-    }
-    s->kv_bytes += (double)N * cI * 4;
-    s->ctr.flops += 2.0 * N * HI * cI;          /* index scores (multiply-adds × 2) */
-    return topk_select(w->isc, N, c->index_topk, w->isel);
+/* grow: *buf holds at least n floats (grown geometrically, kept); 0 or -1 (OOM). */
+static int grow(float **buf, size_t *cap, size_t n) {
+    if (n <= *cap) return 0;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < n) nc *= 2;
+    float *nb = realloc(*buf, nc * sizeof(float));
+    if (!nb) return -1;
+    *buf = nb;
+    *cap = nc;
+    return 0;
 }
 
-/* add_compressed: appends the candidate keys of the compressed branch for position p. */
-static int add_compressed(v4_session *s, const v4_layer *L, const layer_state *x, int i, int p,
-                          const float **keys, int nk) {
+/* idx_scores: index scores out[i][e] = Σ_h iw[i][h] · relu(iq[i][h] · kidx[e]) for the nq
+ * queries in rows 0..nq−1 of w->iq / w->iw and the first N indexer keys (row stride N).
+ * The q·k products are one sgemm per tile of entries ([nq·H_I] × [tile]; queries × keys),
+ * the same code for decode (nq = 1) and prefill, so both see the same scores. 0 or -1 (OOM). */
+static int idx_scores(v4_session *s, const layer_state *x, int nq, int N, float *out) {
+    const v4_config *c = &s->m->cfg;
+    fwd_work *w = &s->wk;
+    int HI = c->index_n_heads, cI = c->index_head_dim, rows = nq * HI;
+    if (N <= 0) return 0;
+    int EB = (1 << 20) / rows / 64 * 64;           /* entry tile: about 4 MiB of products */
+    if (EB < 64) EB = 64;
+    if (EB > N) EB = N;
+    if (grow(&w->itile, &w->itile_cap, (size_t)rows * EB)) return -1;
+    for (int e0 = 0; e0 < N; e0 += EB) {
+        int nb = N - e0 < EB ? N - e0 : EB;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, nb, cI, 1.0f, w->iq, cI,
+                    x->kidx + (size_t)e0 * cI, cI, 0.0f, w->itile, nb);
+        for (int i = 0; i < nq; i++) {
+            float *o = out + (size_t)i * N + e0;
+            for (int e = 0; e < nb; e++) o[e] = 0.0f;
+            for (int h = 0; h < HI; h++) {
+                const float *r = w->itile + (size_t)(i * HI + h) * nb;
+                float wt = w->iw[(size_t)i * HI + h];
+#pragma omp simd
+                for (int e = 0; e < nb; e++)          /* relu; NaN → 0 */
+                    o[e] += wt * (r[e] > 0.0f ? r[e] : 0.0f);
+            }
+        }
+    }
+    return 0;
+}
+
+/* add_compressed: appends the candidate keys of the compressed branch for position p; on CSA
+ * layers isc holds the index scores of the N visible entries and isel is N ints of scratch.
+ * Adds the bytes read and the index-scoring FLOPs to *kvb, *fl. */
+static int add_compressed(const v4_session *s, const v4_layer *L, const layer_state *x, int p,
+                          const float *isc, int *isel, const float **keys, int nk, double *kvb,
+                          double *fl) {
     const v4_config *c = &s->m->cfg;
     if (!L->ratio) return nk;
     int d = c->head_dim, N = (p + 1) / L->ratio;
     if (L->ratio == 4) {
-        int k = idx_select(s, x, i, N);
-        for (int j = 0; j < k; j++) keys[nk++] = x->cmain + (size_t)s->wk.isel[j] * d;
+        int HI = c->index_n_heads, cI = c->index_head_dim;
+        int k = topk_select(isc, N, c->index_topk, isel);
+        for (int j = 0; j < k; j++) keys[nk++] = x->cmain + (size_t)isel[j] * d;
+        *kvb += (double)N * cI * 4;
+        *fl += 2.0 * N * HI * cI;                 /* index scores (multiply-adds × 2) */
     } else {
         for (int j = 0; j < N; j++) keys[nk++] = x->cmain + (size_t)j * d;
     }
@@ -223,8 +256,11 @@ int attn_decode(v4_session *s, int l, const float *a, int p, float *out) {
     for (int slot = 0; slot < W; slot++)
         if (x->ring_pos[slot] >= 0 && x->ring_pos[slot] > p - W && x->ring_pos[slot] <= p)
             w->keys[nk++] = x->ring + (size_t)slot * d;
-    nk = add_compressed(s, L, x, 0, p, w->keys, nk);
-    s->kv_bytes += (double)nk * d * 4;
+    double kvb = 0, fl = 0;
+    if (L->ratio == 4 && idx_scores(s, x, 1, (p + 1) / 4, w->isc)) return -1;
+    nk = add_compressed(s, L, x, p, w->isc, w->isel, w->keys, nk, &kvb, &fl);
+    s->kv_bytes += kvb + (double)nk * d * 4;
+    s->ctr.flops += fl;
     s->ctr.flops += 4.0 * c->n_heads * nk * d;  /* QK and PV products */
     attn_core(c, L->rope, w->q, w->keys, nk, L->attn_sink, p, w->sc, w->o,
               (size_t)c->n_heads / c->o_groups * d);
@@ -262,19 +298,37 @@ int attn_prefill(v4_session *s, int l, const float *a, int n, int p0, float *out
         cmp_emit(m, L, mc, w->ent, k, x->n_main, x->cmain, 0);
         x->n_main += k;
     }
+    /* CSA: index scores of every query of the chunk over all entries up to the chunk's end
+     * (query i reads its visible prefix of row i) */
+    int Nall = L->ratio == 4 ? x->n_idx : 0;
+    if (Nall && (grow(&w->isc_all, &w->isc_all_cap, (size_t)n * Nall) ||
+                 idx_scores(s, x, n, Nall, w->isc_all)))
+        return -1;
+    /* queries in parallel, each thread with its own candidate/score scratch set */
     size_t gstride = (size_t)n * (H / c->o_groups) * d;
+    double kvb = 0, fl = 0;
+    int T = w->pthreads;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T) reduction(+ : kvb, fl) \
+    if (T > 1 && n >= 8)
     for (int i = 0; i < n; i++) {
+        int tid = omp_get_thread_num();
+        const float **keys = w->keys + (size_t)tid * w->attn_cap;
+        float *sc = w->sc + (size_t)tid * w->attn_cap * H;
+        int *isel = w->isel + (size_t)tid * w->idx_cap;
         int p = p0 + i, nk = 0;
         for (int t = p - W + 1 > 0 ? p - W + 1 : 0; t <= p; t++) {
-            if (t >= p0) w->keys[nk++] = w->kv + (size_t)(t - p0) * d;
-            else if (x->ring_pos[t % W] == t) w->keys[nk++] = x->ring + (size_t)(t % W) * d;
+            if (t >= p0) keys[nk++] = w->kv + (size_t)(t - p0) * d;
+            else if (x->ring_pos[t % W] == t) keys[nk++] = x->ring + (size_t)(t % W) * d;
         }
-        nk = add_compressed(s, L, x, i, p, w->keys, nk);
-        s->kv_bytes += (double)nk * d * 4;
-        s->ctr.flops += 4.0 * H * nk * d;       /* QK and PV products */
-        attn_core(c, L->rope, w->q + (size_t)i * H * d, w->keys, nk, L->attn_sink, p, w->sc,
+        nk = add_compressed(s, L, x, p, Nall ? w->isc_all + (size_t)i * Nall : NULL, isel, keys,
+                            nk, &kvb, &fl);
+        kvb += (double)nk * d * 4;
+        fl += 4.0 * H * nk * d;                 /* QK and PV products */
+        attn_core(c, L->rope, w->q + (size_t)i * H * d, keys, nk, L->attn_sink, p, sc,
                   w->o + (size_t)i * (H / c->o_groups) * d, gstride);
     }
+    s->kv_bytes += kvb;
+    s->ctr.flops += fl;
     for (int i = n - W > 0 ? n - W : 0; i < n; i++) {
         int p = p0 + i;
         memcpy(x->ring + (size_t)(p % W) * d, w->kv + (size_t)i * d, sizeof(float) * d);

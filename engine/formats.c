@@ -5,19 +5,25 @@
  * Invariants:
  *   - Decoders are exact (every code maps to the f32 value the format defines); encoders round
  *     to nearest, ties to even, and saturate (E4M3 to ±448, E2M1 to ±6).
- *   - A weight is never widened to f32 as a whole: products dequantise one row (matvec) or one
- *     tile of rows (matmul) into a scratch buffer and multiply that. F32 weights go straight to
- *     OpenBLAS.
+ *   - A weight is never widened to f32 as a whole: matvec reads the stored bytes directly
+ *     through the fused dequantise-and-dot kernels of engine/kernels/ (AVX-512, AVX2 or plain C,
+ *     chosen at run time); matmul dequantises one L2-sized tile of rows at a time into a
+ *     per-thread scratch buffer (grown, never allocated per call) and multiplies it with
+ *     OpenBLAS sgemm. F32 weights go straight to sgemm.
  *   - BLAS is never called from inside an OpenMP parallel region (Debian's OpenBLAS is the
- *     pthread build and threads on its own); OpenMP parallelises dequantisation and the per-row
- *     dot products of matvec.
+ *     pthread build and threads on its own); OpenMP splits the rows of large matvecs only
+ *     (small ones run on the calling thread: a fork/join costs more than they do).
  *   - Stored data may sit at any byte address: multi-byte elements are read with memcpy.
+ *   - fmt_fq8 (QAT activation fake-quant) takes each block's scale here and runs the clamp /
+ *     E4M3 rounding / rescale loop through the kernels (bit-identical in every variant).
  *   - The fmt_*_ref kernels are plain loops (double accumulation, one element at a time) with
  *     no tiling, BLAS or threads; tests hold the fast paths to them.
  */
 #include "engine/formats.h"
 
 #include <cblas.h>
+#include <omp.h>
+#include "engine/kernels/kern.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,11 +197,22 @@ void fmt_dequant_row(const v4_weight *w, int r, float *out) {
         break;
     }
     case FMT_F16: {
+        /* branch-free exact conversion: the 15 magnitude bits shifted into an f32 (exponent
+         * field e, mantissa m<<13) times 2^112 is exact for normals and subnormals; e = 31
+         * (inf/NaN) gets the f32 all-ones exponent */
         const uint8_t *p = base + (size_t)r * cols * 2;
         for (int c = 0; c < cols; c++) {
             uint16_t v;
             memcpy(&v, p + 2 * (size_t)c, 2);
-            out[c] = fmt_f16_to_f32(v);
+            uint32_t em = v & 0x7fffu, bits = em << 13, sign = (uint32_t)(v & 0x8000u) << 16;
+            float f;
+            memcpy(&f, &bits, 4);
+            f *= 0x1p112f;
+            uint32_t u;
+            memcpy(&u, &f, 4);
+            if (em >= 0x7c00u) u = 0x7f800000u | ((em & 0x3ffu) << 13);
+            u |= sign;
+            memcpy(&out[c], &u, 4);
         }
         break;
     }
@@ -240,11 +257,16 @@ void fmt_dequant_rows(const v4_weight *w, int r0, int nr, float *out) {
 /* Fast products                                                                               */
 /* ------------------------------------------------------------------------------------------ */
 
-static float fmt_dot(const float *a, const float *b, int n) {
-    float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-    for (int i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
+/* Work (rows × cols multiply-adds) below which a matvec runs on the calling thread: ~2M
+ * multiply-adds (~0.1 ms on one AVX-512 core). Below that a fork/join, and the OpenMP workers
+ * spinning afterwards against OpenBLAS's own threads, cost more than they save. */
+enum { FMT_PAR_MIN = 1 << 21 };
+/* Elements of one dequantised matmul tile (512 KiB of f32: stays in L2 for the sgemm). */
+enum { FMT_TILE_ELEMS = 1 << 17 };
+
+/* fmt_rows_nan: y[nr] = NaN (unknown format). */
+static void fmt_rows_nan(float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = NAN;
 }
 
 void fmt_matvec(const v4_weight *w, int r0, int nr, const float *x, float *y, fmt_counters *c) {
@@ -254,58 +276,71 @@ void fmt_matvec(const v4_weight *w, int r0, int nr, const float *x, float *y, fm
         c->weight_bytes += fmt_rows_bytes(w, nr);
     }
     if (nr <= 0) return;
-    if (w->fmt == FMT_F32 && ((uintptr_t)w->data & 3u) == 0) {
-        const float *W = (const float *)w->data + (size_t)r0 * cols;
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, nr, cols, 1.0f, W, cols, x, 1, 0.0f, y, 1);
+    if ((unsigned)w->fmt >= FMT_COUNT) { fmt_rows_nan(y, (size_t)nr); return; }
+    kern_rows_fn f = kern_best()->rows[w->fmt];
+    int nt = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if ((long)nr * cols < FMT_PAR_MIN || nt < 2 || nr < 32) {
+        f(w, r0, nr, x, y);
         return;
     }
-#pragma omp parallel if ((size_t)nr * cols >= (1u << 15))
+#pragma omp parallel num_threads(nt)
     {
-        float *row = malloc((size_t)cols * sizeof(float)); /* [cols] one dequantised row */
-#pragma omp for schedule(static)
-        for (int i = 0; i < nr; i++) {
-            if (!row) { y[i] = NAN; continue; }
-            fmt_dequant_row(w, r0 + i, row);
-            y[i] = fmt_dot(row, x, cols);
-        }
-        free(row);
+        /* contiguous row ranges, multiples of 16 rows (whole FP8 block rows stay together) */
+        int t = omp_get_thread_num(), T = omp_get_num_threads();
+        int per = ((nr + T - 1) / T + 15) / 16 * 16;
+        int a = t * per, b = a + per < nr ? a + per : nr;
+        if (a < b) f(w, r0 + a, b - a, x, y + a);
     }
+}
+
+/* fmt_tile_buf: the calling thread's dequantisation tile, grown to n floats; NULL on OOM.
+ * Kept for the life of the thread (one buffer per thread, never freed per call). */
+static float *fmt_tile_buf(size_t n) {
+    static _Thread_local float *buf;
+    static _Thread_local size_t cap;
+    if (n > cap) {
+        float *nb = realloc(buf, n * sizeof(float));
+        if (!nb) return NULL;
+        buf = nb;
+        cap = n;
+    }
+    return buf;
 }
 
 void fmt_matmul(const v4_weight *w, int r0, int nr, const float *X, int n, float *Y,
                 fmt_counters *c) {
     const int cols = w->cols;
-    if (n == 1) {
-        fmt_matvec(w, r0, nr, X, Y, c);
+    if (n < 4) {                                  /* no reuse worth a tile: fused kernels */
+        for (int t = 0; t < n; t++)
+            fmt_matvec(w, r0, nr, X + (size_t)t * cols, Y + (size_t)t * nr, c);
         return;
     }
     if (c) {
         c->flops += 2.0 * nr * cols * (double)n;
         c->weight_bytes += fmt_rows_bytes(w, nr);
     }
-    if (nr <= 0 || n <= 0) return;
+    if (nr <= 0) return;
     if (w->fmt == FMT_F32 && ((uintptr_t)w->data & 3u) == 0) {
         const float *W = (const float *)w->data + (size_t)r0 * cols;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, nr, cols, 1.0f, X, cols, W, cols,
                     0.0f, Y, nr);
         return;
     }
-    /* Tiles of rows, at most ~4 MiB of f32 each. */
-    int tr = (int)((1u << 20) / (unsigned)(cols > 0 ? cols : 1));
+    /* Tiles of rows (multiples of 16, at least 16) of about FMT_TILE_ELEMS floats. */
+    int tr = (int)(FMT_TILE_ELEMS / (unsigned)(cols > 0 ? cols : 1)) / 16 * 16;
     if (tr < 16) tr = 16;
     if (tr > nr) tr = nr;
-    float *tile = malloc((size_t)tr * cols * sizeof(float)); /* [tr][cols] */
+    float *tile = fmt_tile_buf((size_t)tr * cols); /* [tr][cols] */
     if (!tile) {
-        for (size_t i = 0; i < (size_t)n * nr; i++) Y[i] = NAN;
+        fmt_rows_nan(Y, (size_t)n * nr);
         return;
     }
     for (int t0 = 0; t0 < nr; t0 += tr) {
         int m = nr - t0 < tr ? nr - t0 : tr;
-        fmt_dequant_rows(w, r0 + t0, m, tile);
+        for (int i = 0; i < m; i++) fmt_dequant_row(w, r0 + t0 + i, tile + (size_t)i * cols);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, m, cols, 1.0f, X, cols, tile,
                     cols, 0.0f, Y + t0, nr);
     }
-    free(tile);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -362,12 +397,13 @@ void fmt_fq8(float *v, int n, int block) {
     for (int b0 = 0; b0 < n; b0 += block) {
         int b1 = b0 + block < n ? b0 + block : n;
         float amax = 0.0f;
-        for (int i = b0; i < b1; i++) amax = fmaxf(amax, fabsf(v[i]));
-        float s = fmt_pow2_ceil(fmaxf(amax, 1e-4f) / 448.0f);
         for (int i = b0; i < b1; i++) {
-            float q = fminf(fmaxf(v[i] / s, -448.0f), 448.0f);
-            v[i] = fmt_e4m3_to_f32(fmt_f32_to_e4m3(q)) * s;
+            float a = fabsf(v[i]);
+            amax = a > amax ? a : amax;           /* = fmaxf(amax, a): NaN never wins */
         }
+        float s = fmt_pow2_ceil(fmaxf(amax, 1e-4f) / 448.0f);
+        float inv = 1.0f / s;    /* exact: s is a power of two >= 2^-22, so v·inv == v/s */
+        kern_best()->fq8(v + b0, b1 - b0, inv, s);   /* clamp, round to E4M3, rescale */
     }
 }
 

@@ -4,8 +4,10 @@
  * Weights stay in their stored format in memory (mmap of the safetensors file). Every product
  * (matrix–vector for decode, matrix–matrix for prefill) dispatches on the format. Each format has
  * a plain scalar reference kernel (fmt_*_ref) that tests prove equal to dequantize-then-f32; the
- * fast paths (tiles dequantized to f32 then OpenBLAS, SIMD later) are tested against the
- * reference, never against themselves.
+ * fast paths are tested against the reference, never against themselves (tests/test_formats.c,
+ * tests/test_kernels.c). Fast paths: matvec runs the fused dequantise-and-dot kernels of
+ * engine/kernels/ (AVX-512 / AVX2 / plain C, chosen at run time, no allocation); matmul
+ * dequantises L2-sized tiles into a per-thread buffer and calls sgemm.
  *
  * Layout conventions (spec §13.5): a weight is logically [rows = out, cols = in], row-major.
  *   FMT_F32 / FMT_BF16 / FMT_F16 : rows*cols elements.

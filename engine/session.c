@@ -5,6 +5,7 @@
  * compressed caches, position, last streams) and never the scratch.
  */
 #include "engine/session.h"
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,7 @@ static void work_free(fwd_work *w) {
     free(w->ent); free(w->ctk); free(w->ctz); free(w->logit_row); free(w->sel); free(w->selw);
     free(w->tok_list); free(w->ex_w); free(w->ex_in); free(w->ex_h1); free(w->ex_h3); free(w->ex_out);
     free(w->hn); free(w->tokens); free(w->mtp_X); free((void *)w->keys); free(w->sc); free(w->isc);
-    free(w->isel);
+    free(w->isel); free(w->isc_all); free(w->itile);
     memset(w, 0, sizeof *w);
 }
 
@@ -92,11 +93,13 @@ int work_ensure(v4_session *s, int n) {
                        imax(c->o_groups * c->o_lora_rank, Is)));
     size_t N = (size_t)n;
     /* free the per-token part, keep the per-query attention buffers */
-    const float **keys = w->keys; float *sc = w->sc, *isc = w->isc; int *isel = w->isel;
-    int attn_cap = w->attn_cap;
-    w->keys = NULL; w->sc = w->isc = NULL; w->isel = NULL;
+    fwd_work keep = *w;
+    w->keys = NULL; w->sc = w->isc = w->isc_all = w->itile = NULL; w->isel = NULL;
     work_free(w);
-    w->keys = keys; w->sc = sc; w->isc = isc; w->isel = isel; w->attn_cap = attn_cap;
+    w->keys = keep.keys; w->sc = keep.sc; w->isc = keep.isc; w->isel = keep.isel;
+    w->attn_cap = keep.attn_cap; w->idx_cap = keep.idx_cap; w->pthreads = keep.pthreads;
+    w->isc_all = keep.isc_all; w->itile = keep.itile;
+    w->isc_all_cap = keep.isc_all_cap; w->itile_cap = keep.itile_cap;
 #define A(p_, cnt_) do { p_ = malloc(sizeof(*p_) * (size_t)(cnt_)); if (!p_) return -1; } while (0)
     A(w->X, N * hc * D); A(w->mix, N * nmix); A(w->pre, N * hc); A(w->post, N * hc);
     A(w->comb, N * hc * hc); A(w->a, N * D); A(w->f, N * D); A(w->xq, N * maxcols);
@@ -123,11 +126,13 @@ static int attn_work(v4_session *s) {
     fwd_work *w = &s->wk;
     int ncand = imax(c->index_topk, s->max_tokens / 128 + 1);
     int nidx = s->max_tokens / 4 + 1;
+    size_t T = (size_t)(w->pthreads = imax(1, omp_get_max_threads()));
     w->attn_cap = c->window + ncand;
-    w->keys = malloc(sizeof(*w->keys) * (size_t)w->attn_cap);
-    w->sc = malloc(sizeof(float) * (size_t)w->attn_cap * c->n_heads);
-    w->isc = malloc(sizeof(float) * (size_t)nidx);
-    w->isel = malloc(sizeof(int) * (size_t)nidx);
+    w->idx_cap = nidx;
+    w->keys = malloc(sizeof(*w->keys) * (size_t)w->attn_cap * T);
+    w->sc = malloc(sizeof(float) * (size_t)w->attn_cap * c->n_heads * T);
+    w->isc = malloc(sizeof(float) * (size_t)nidx * T);
+    w->isel = malloc(sizeof(int) * (size_t)nidx * T);
     return w->keys && w->sc && w->isc && w->isel ? 0 : -1;
 }
 

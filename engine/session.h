@@ -56,12 +56,18 @@ typedef struct {
     float *hn;         /* [cap][D] head input */
     int *tokens;       /* [cap] token ids of the chunk */
     float *mtp_X;      /* [cap][hc][D] MTP block streams (models with an MTP block) */
-    /* attention per query (sized by the session's max_tokens) */
-    const float **keys;/* [window + cand cap] */
-    float *sc;         /* [H][window + cand cap] scores */
-    float *isc;        /* [idx cap] indexer scores */
-    int *isel;         /* [idx cap] indexer index scratch */
-    int attn_cap;
+    /* attention per query (sized by the session's max_tokens), one set per thread: set t of
+     * each starts at t·(its per-set size); decode uses set 0, prefill one set per thread */
+    int pthreads;      /* number of sets (OpenMP max threads at session creation) */
+    const float **keys;/* [pthreads][attn_cap] */
+    float *sc;         /* [pthreads][H][attn_cap] scores */
+    float *isc;        /* [pthreads][idx cap] indexer scores */
+    int *isel;         /* [pthreads][idx cap] indexer index scratch */
+    int attn_cap, idx_cap;
+    /* prefill indexer scoring (grown on demand, kept): all queries of a chunk at once */
+    float *isc_all;    /* [chunk][entries] combined index scores */
+    float *itile;      /* [chunk·H_I][entry tile] raw q·k products of one entry tile */
+    size_t isc_all_cap, itile_cap;
 } fwd_work;
 
 struct v4_session {

@@ -141,6 +141,24 @@ void v4_session_profile_reset(v4_session *s);
 /* v4_session_state_bytes: bytes of per-sequence state (KV, compressor, indexer) held now. */
 int64_t v4_session_state_bytes(const v4_session *s);
 
+/* v4_kernel_bench: microbenchmark of the weight-format products (for `v4eval bench --kernels`):
+ * for every format, a random rows×cols weight times n activation rows (n = 1: matvec), the fast
+ * dispatched product vs the scalar reference in the same run, each timed for at least
+ * min_seconds (the reference a quarter of that), on n_threads threads (0 = unchanged). Fills out[0..FMT count) and returns the count,
+ * or -1 on bad arguments (cols must be even, max_rows >= 5) or out of memory. */
+typedef struct {
+    char format[8];
+    int rows, cols, n;
+    double fast_s, ref_s;              /* seconds per call */
+    double fast_gflops, ref_gflops;    /* 2·rows·cols·n / seconds */
+    double fast_gbs, ref_gbs;          /* stored weight bytes / seconds */
+    double max_rel_err;                /* max |fast − ref| / max |ref| */
+} v4_kbench_row;
+int v4_kernel_bench(int rows, int cols, int n, int n_threads, double min_seconds,
+                    v4_kbench_row *out, int max_rows);
+/* v4_kernel_variant: the fused-kernel set in use ("avx512", "avx2" or "scalar"). Never NULL. */
+const char *v4_kernel_variant(void);
+
 /* ---------------------------------------------------------------------------------------------
  * Tokenizer (Hugging Face tokenizer.json, byte-level BPE)
  * ------------------------------------------------------------------------------------------- */

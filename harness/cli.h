@@ -18,5 +18,6 @@ int cli_run(int argc, char **argv);             /* harness/cli_run.c     */
 int cli_compare(int argc, char **argv);         /* harness/compare.c     */
 int cli_report(int argc, char **argv);          /* harness/report.c      */
 int cli_gen_train(int, char **);                /* harness/cli_gen.c     */
+int cli_bench(int argc, char **argv);           /* harness/cli_bench.c   */
 
 #endif /* V4_CLI_H */

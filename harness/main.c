@@ -28,6 +28,7 @@ static const command COMMANDS[] = {
     {"parse-toolcalls", cli_parse_toolcalls, "model output (stdin) → JSON [--thinking]"},
     {"init-random", cli_init_random, "random-weight V4 checkpoint: --config F --out DIR"},
     {"gen-train", cli_gen_train, "training samples (train seeds): --suite S --n N --tokenizer F --out F"},
+    {"bench", cli_bench, "prefill/decode speed: --model DIR [--lengths L,…] | --kernels"},
     {NULL, NULL, NULL},
 };
 
