@@ -30,7 +30,8 @@
  * not recognise recent CPUs and falls back to a slow generic core. When OPENBLAS_CORETYPE is not
  * set and the CPU supports AVX-512 (resp. AVX2), this sets OPENBLAS_CORETYPE=SkylakeX (resp.
  * Haswell) and re-execs the program through /proc/self/exe with the same argv, so the library
- * initialises with the right kernel. Returns normally when no re-exec is needed (or it failed,
+ * initialises with the right kernel; the same re-exec sets OMP_WAIT_POLICY=PASSIVE unless the
+ * user chose a policy (spinning OpenMP workers starve OpenBLAS's threads). Returns normally when no re-exec is needed (or it failed,
  * in which case the program continues on the default kernel). */
 void v4_blas_setup(int argc, char **argv);
 
