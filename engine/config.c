@@ -7,6 +7,13 @@
  * (compress_ratios length and values, head/group divisibility, RoPE dims, expert counts, …).
  * The first problem found is reported as one line "PATH: KEY: expected …, found …".
  *
+ * Two dialects are read: the released config.json keys (compress_ratios, num_hash_layers,
+ * qk_rope_head_dim, rope_scaling) and, when those keys are absent, the keys transformers'
+ * DeepseekV4Config writes instead (layer_types + compress_rates, mlp_layer_types,
+ * partial_rotary_factor, rope_parameters {main, compress}); both give the same v4_config.
+ * eos_token_id may be a list (the first id is the stop token); keys the engine does not use are
+ * ignored.
+ *
  * model_type dispatch: "deepseek_v4" is parsed here; "deepseek_v32" is recognised (reserved for
  * the V3.2 baseline) but rejected until its graph exists; anything else is an error.
  */
@@ -122,31 +129,29 @@ static const char *cfg_str(cfg_ctx *c, const cJSON *root, const char *key, int r
     return j->valuestring;
 }
 
-static void cfg_rope_scaling(cfg_ctx *c, const cJSON *root, v4_config *cfg) {
-    cfg->rope_factor = 1.0;
-    cfg->original_seq_len = 0;
-    cfg->beta_fast = 32.0;
-    cfg->beta_slow = 1.0;
-    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(root, "rope_scaling");
-    if (!rs || cJSON_IsNull(rs)) return;
+/* cfg_yarn: reads a YaRN block `rs` found under `key` (rope_scaling, or the "compress" entry of
+ * transformers' rope_parameters). rope_type "default" means no scaling. */
+static void cfg_yarn(cfg_ctx *c, const cJSON *rs, const char *key, v4_config *cfg) {
+    char tkey[64];
+    snprintf(tkey, sizeof tkey, "%s.type", key);
     if (!cJSON_IsObject(rs)) {
         char f[96];
         cfg_found(rs, f, sizeof f);
-        cfg_fail(c, "rope_scaling", "expected an object {type: yarn, factor, …} or null, found %s",
-                 f);
+        cfg_fail(c, key, "expected an object {type: yarn, factor, …} or null, found %s", f);
         return;
     }
     const cJSON *ty = cJSON_GetObjectItemCaseSensitive(rs, "type");
-    if (!ty) ty = cJSON_GetObjectItemCaseSensitive(rs, "rope_type");
+    if (!ty || cJSON_IsNull(ty)) ty = cJSON_GetObjectItemCaseSensitive(rs, "rope_type");
+    if (cJSON_IsString(ty) && !strcmp(ty->valuestring, "default")) return;
     if (!cJSON_IsString(ty) || strcmp(ty->valuestring, "yarn")) {
         char f[96];
         cfg_found(ty, f, sizeof f);
-        cfg_fail(c, "rope_scaling.type", "expected \"yarn\", found %s", f);
+        cfg_fail(c, tkey, "expected \"yarn\" (or \"default\" for none), found %s", f);
         return;
     }
     cfg_ctx sub = *c;
     char path[600];
-    snprintf(path, sizeof path, "%s: rope_scaling", c->path);
+    snprintf(path, sizeof path, "%s: %s", c->path, key);
     sub.path = path;
     cfg_real(&sub, rs, "factor", 1, 1.0, 1.0, 1e6, &cfg->rope_factor);
     cfg_int(&sub, rs, "original_max_position_embeddings", 1, 0, 1, 1L << 30,
@@ -157,6 +162,134 @@ static void cfg_rope_scaling(cfg_ctx *c, const cJSON *root, v4_config *cfg) {
         cfg_fail(&sub, "beta_fast", "expected > beta_slow (%g), found %g", cfg->beta_slow,
                  cfg->beta_fast);
     c->failed |= sub.failed;
+}
+
+/* cfg_rope_scaling: rope_scaling (released configs), or — when absent — the rope_parameters
+ * that transformers' DeepseekV4Config writes ({"main": {...}, "compress": {rope_type yarn, factor,
+ * …, rope_theta}}, or one flat block). Sets the YaRN fields; *compress_theta receives
+ * rope_parameters.compress.rope_theta when present (0 otherwise). */
+static void cfg_rope_scaling(cfg_ctx *c, const cJSON *root, v4_config *cfg,
+                             double *compress_theta) {
+    cfg->rope_factor = 1.0;
+    cfg->original_seq_len = 0;
+    cfg->beta_fast = 32.0;
+    cfg->beta_slow = 1.0;
+    *compress_theta = 0;
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(root, "rope_scaling");
+    if (rs && !cJSON_IsNull(rs)) {
+        cfg_yarn(c, rs, "rope_scaling", cfg);
+        return;
+    }
+    const cJSON *rp = cJSON_GetObjectItemCaseSensitive(root, "rope_parameters");
+    if (!rp || cJSON_IsNull(rp)) return;
+    if (!cJSON_IsObject(rp)) {
+        char f[96];
+        cfg_found(rp, f, sizeof f);
+        cfg_fail(c, "rope_parameters", "expected an object or null, found %s", f);
+        return;
+    }
+    const cJSON *cp = cJSON_GetObjectItemCaseSensitive(rp, "compress");
+    if (cp && !cJSON_IsNull(cp)) {
+        cfg_yarn(c, cp, "rope_parameters.compress", cfg);
+        const cJSON *th = cJSON_GetObjectItemCaseSensitive(cp, "rope_theta");
+        if (cJSON_IsNumber(th) && th->valuedouble >= 1) *compress_theta = th->valuedouble;
+    } else {
+        cfg_yarn(c, rp, "rope_parameters", cfg);
+    }
+}
+
+/* cfg_layer_types: compress_ratios from transformers' layer_types (one attention type per main
+ * layer) and compress_rates ({type: ratio}, default CSA 4 / HCA 128); MTP layers get 0. */
+static void cfg_layer_types(cfg_ctx *c, const cJSON *root, const cJSON *lt, v4_config *cfg) {
+    static const char *const names[3] = {"sliding_attention", "compressed_sparse_attention",
+                                         "heavily_compressed_attention"};
+    int rate[3] = {0, 4, 128};
+    const cJSON *cr = cJSON_GetObjectItemCaseSensitive(root, "compress_rates");
+    for (int t = 1; t < 3 && cJSON_IsObject(cr); t++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(cr, names[t]);
+        if (cJSON_IsNumber(v)) rate[t] = (int)v->valuedouble;
+    }
+    int n = cJSON_GetArraySize(lt);
+    if (n != cfg->n_layers) {
+        cfg_fail(c, "layer_types", "expected %d entries (num_hidden_layers), found %d",
+                 cfg->n_layers, n);
+        return;
+    }
+    int i = 0;
+    for (const cJSON *e = lt->child; e; e = e->next, i++) {
+        int t = -1;
+        for (int k = 0; k < 3 && cJSON_IsString(e); k++)
+            if (!strcmp(e->valuestring, names[k])) t = k;
+        char k[48], f[96];
+        snprintf(k, sizeof k, "layer_types[%d]", i);
+        if (t < 0) {
+            cfg_found(e, f, sizeof f);
+            cfg_fail(c, k, "expected \"sliding_attention\", \"compressed_sparse_attention\" or "
+                     "\"heavily_compressed_attention\", found %s", f);
+            return;
+        }
+        if (rate[t] != 0 && rate[t] != 4 && rate[t] != 128) {
+            cfg_fail(c, "compress_rates", "expected %s in {4, 128}, found %d", names[t], rate[t]);
+            return;
+        }
+        cfg->compress_ratios[i] = rate[t];
+    }
+    for (int m = 0; m < cfg->n_mtp_layers; m++) cfg->compress_ratios[n + m] = 0;
+    cfg->n_compress_ratios = n + cfg->n_mtp_layers;
+}
+
+/* cfg_hash_layers: num_hash_layers, or the leading run of "hash_moe" in transformers'
+ * mlp_layer_types (which must then be "moe" to the end). */
+static void cfg_hash_layers(cfg_ctx *c, const cJSON *root, v4_config *cfg) {
+    const cJSON *nh = cJSON_GetObjectItemCaseSensitive(root, "num_hash_layers");
+    const cJSON *mt = cJSON_GetObjectItemCaseSensitive(root, "mlp_layer_types");
+    if ((nh && !cJSON_IsNull(nh)) || !mt || cJSON_IsNull(mt)) {
+        cfg_int(c, root, "num_hash_layers", 0, 0, 0, V4_MAX_LAYERS, &cfg->n_hash_layers);
+        return;
+    }
+    if (!cJSON_IsArray(mt) || cJSON_GetArraySize(mt) != cfg->n_layers) {
+        char f[96];
+        cfg_found(mt, f, sizeof f);
+        if (cJSON_IsArray(mt)) snprintf(f, sizeof f, "%d entries", cJSON_GetArraySize(mt));
+        cfg_fail(c, "mlp_layer_types", "expected an array of %d entries (num_hidden_layers), "
+                 "found %s", cfg->n_layers, f);
+        return;
+    }
+    int i = 0, hashes = 0, seen_moe = 0;
+    for (const cJSON *e = mt->child; e; e = e->next, i++) {
+        int is_hash = cJSON_IsString(e) && !strcmp(e->valuestring, "hash_moe");
+        int is_moe = cJSON_IsString(e) && !strcmp(e->valuestring, "moe");
+        char k[48], f[96];
+        snprintf(k, sizeof k, "mlp_layer_types[%d]", i);
+        if ((!is_hash && !is_moe) || (is_hash && seen_moe)) {
+            cfg_found(e, f, sizeof f);
+            cfg_fail(c, k, "expected %s, found %s", seen_moe ? "\"moe\" (hash-routed layers "
+                     "come first)" : "\"hash_moe\" or \"moe\"", f);
+            return;
+        }
+        seen_moe |= is_moe;
+        hashes += is_hash;
+    }
+    cfg->n_hash_layers = hashes;
+}
+
+/* cfg_eos: eos_token_id as an integer or a non-empty array of integers (the first is the
+ * engine's stop token). */
+static void cfg_eos(cfg_ctx *c, const cJSON *root, v4_config *cfg) {
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, "eos_token_id");
+    if (!cJSON_IsArray(j)) {
+        cfg_int(c, root, "eos_token_id", 0, 1, 0, 1L << 30, &cfg->eos_id);
+        return;
+    }
+    const cJSON *e = j->child;
+    if (!e || !cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble > (double)(1L << 30) ||
+        floor(e->valuedouble) != e->valuedouble) {
+        char f[96];
+        cfg_found(e, f, sizeof f);
+        cfg_fail(c, "eos_token_id[0]", "expected an integer token id, found %s", f);
+        return;
+    }
+    cfg->eos_id = (int)e->valuedouble;
 }
 
 static void cfg_quant(cfg_ctx *c, const cJSON *root, v4_config *cfg) {
@@ -325,22 +458,37 @@ int config_parse(const char *json, size_t len, const char *path, v4_config *cfg,
     cfg_int(&c, root, "num_attention_heads", 1, 0, 1, 1 << 16, &cfg->n_heads);
     cfg_int(&c, root, "num_key_value_heads", 0, 1, 0, 1 << 16, &cfg->n_kv_heads);
     cfg_int(&c, root, "head_dim", 1, 0, 1, 1 << 16, &cfg->head_dim);
-    cfg_int(&c, root, "qk_rope_head_dim", 1, 0, 2, 1 << 16, &cfg->rope_dim);
+    const cJSON *prf = cJSON_GetObjectItemCaseSensitive(root, "partial_rotary_factor");
+    if (!cJSON_GetObjectItemCaseSensitive(root, "qk_rope_head_dim") && cJSON_IsNumber(prf)) {
+        /* transformers' DeepseekV4Config: rope dims = head_dim · partial_rotary_factor */
+        double r = prf->valuedouble * cfg->head_dim;
+        if (!(r >= 2) || fabs(r - floor(r + 0.5)) > 1e-6)
+            cfg_fail(&c, "partial_rotary_factor", "expected a fraction giving an integer number "
+                     "of rotary dims of head_dim %d, found %g", cfg->head_dim, prf->valuedouble);
+        else cfg->rope_dim = (int)floor(r + 0.5);
+    } else {
+        cfg_int(&c, root, "qk_rope_head_dim", 1, 0, 2, 1 << 16, &cfg->rope_dim);
+    }
     cfg_int(&c, root, "q_lora_rank", 1, 0, 1, 1 << 20, &cfg->q_lora_rank);
     cfg_int(&c, root, "o_groups", 1, 0, 1, 1 << 16, &cfg->o_groups);
     cfg_int(&c, root, "o_lora_rank", 1, 0, 1, 1 << 20, &cfg->o_lora_rank);
     cfg_int(&c, root, "sliding_window", 1, 0, 1, 1 << 20, &cfg->window);
     if (c.failed) goto out;
-    cfg_compress_ratios(&c, root, cfg);
+    const cJSON *lt = cJSON_GetObjectItemCaseSensitive(root, "layer_types");
+    if (!cJSON_GetObjectItemCaseSensitive(root, "compress_ratios") && cJSON_IsArray(lt))
+        cfg_layer_types(&c, root, lt, cfg);
+    else
+        cfg_compress_ratios(&c, root, cfg);
     cfg_real(&c, root, "rope_theta", 1, 0, 1.0, 1e12, &cfg->rope_theta);
     int has_comp = 0, has_csa = 0;
     for (int i = 0; i < cfg->n_compress_ratios; i++) {
         has_comp |= cfg->compress_ratios[i] != 0;
         has_csa |= cfg->compress_ratios[i] == 4;
     }
-    cfg_real(&c, root, "compress_rope_theta", has_comp, cfg->rope_theta, 1.0, 1e12,
-             &cfg->compress_rope_theta);
-    cfg_rope_scaling(&c, root, cfg);
+    double rp_theta;
+    cfg_rope_scaling(&c, root, cfg, &rp_theta);
+    cfg_real(&c, root, "compress_rope_theta", has_comp && rp_theta == 0,
+             rp_theta > 0 ? rp_theta : cfg->rope_theta, 1.0, 1e12, &cfg->compress_rope_theta);
     cfg_int(&c, root, "index_n_heads", has_csa, 0, 0, 1 << 16, &cfg->index_n_heads);
     cfg_int(&c, root, "index_head_dim", has_csa, 0, 0, 1 << 16, &cfg->index_head_dim);
     cfg_int(&c, root, "index_topk", has_csa, 0, 0, BIG, &cfg->index_topk);
@@ -362,7 +510,7 @@ int config_parse(const char *json, size_t len, const char *path, v4_config *cfg,
     const char *tkm = cfg_str(&c, root, "topk_method", 0, "\"noaux_tc\"");
     if (tkm && strcmp(tkm, "noaux_tc"))
         cfg_fail(&c, "topk_method", "expected \"noaux_tc\", found \"%s\"", tkm);
-    cfg_int(&c, root, "num_hash_layers", 0, 0, 0, V4_MAX_LAYERS, &cfg->n_hash_layers);
+    cfg_hash_layers(&c, root, cfg);
     cfg_real(&c, root, "swiglu_limit", 0, 0.0, 0.0, 1e30, &cfg->swiglu_limit);
     cfg_int(&c, root, "hc_mult", 1, 0, 1, 64, &cfg->hc_mult);
     cfg_int(&c, root, "hc_sinkhorn_iters", 0, 20, 1, 1000, &cfg->hc_sinkhorn_iters);
@@ -370,7 +518,7 @@ int config_parse(const char *json, size_t len, const char *path, v4_config *cfg,
     cfg_real(&c, root, "rms_norm_eps", 0, 1e-6, 0.0, 1.0, &cfg->norm_eps);
     cfg_int(&c, root, "max_position_embeddings", 1, 0, 1, 1L << 30, &cfg->max_position);
     cfg_int(&c, root, "bos_token_id", 0, 0, 0, BIG, &cfg->bos_id);
-    cfg_int(&c, root, "eos_token_id", 0, 1, 0, BIG, &cfg->eos_id);
+    cfg_eos(&c, root, cfg);
     cfg_bool(&c, root, "tie_word_embeddings", 0, &cfg->tie_word_embeddings);
     if (cfg->tie_word_embeddings)
         cfg_fail(&c, "tie_word_embeddings", "expected false (V4 has a separate head.weight), "
@@ -386,6 +534,16 @@ int config_parse(const char *json, size_t len, const char *path, v4_config *cfg,
         else snprintf(cfg->expert_dtype, sizeof cfg->expert_dtype, "%s", ed);
     }
     cfg_quant(&c, root, cfg);
+    const cJSON *qc = cJSON_GetObjectItemCaseSensitive(root, "quantization_config");
+    const cJSON *qed = cJSON_IsObject(qc) ? cJSON_GetObjectItemCaseSensitive(qc, "expert_dtype")
+                                          : NULL;
+    if (!ed && cJSON_IsString(qed)) {       /* some exports nest it in quantization_config */
+        if (strcmp(qed->valuestring, "fp4") && strcmp(qed->valuestring, "fp8") &&
+            strcmp(qed->valuestring, "bf16"))
+            cfg_fail(&c, "quantization_config.expert_dtype", "expected \"fp4\", \"fp8\" or "
+                     "\"bf16\", found \"%.20s\"", qed->valuestring);
+        else snprintf(cfg->expert_dtype, sizeof cfg->expert_dtype, "%s", qed->valuestring);
+    }
     if (!c.failed) cfg_check(&c, cfg);
 out:
     cJSON_Delete(root);

@@ -175,6 +175,141 @@ static void e_ratios_type(cJSON *r) {
     cJSON_ReplaceItemInObjectCaseSensitive(r, "compress_ratios", cJSON_CreateString("0,4"));
 }
 
+/* The Flash config rewritten in the dialect transformers' DeepseekV4Config.save_pretrained
+ * writes (what HF-made tiny checkpoints ship): layer_types + compress_rates instead of
+ * compress_ratios, mlp_layer_types instead of num_hash_layers, partial_rotary_factor instead of
+ * qk_rope_head_dim, rope_parameters {main, compress} instead of rope_scaling and
+ * compress_rope_theta, eos_token_id as a list, dtype instead of torch_dtype, expert_dtype nested
+ * in quantization_config, and keys the engine does not use (some null). */
+static cJSON *hf_dialect_flash(void) {
+    size_t len;
+    char *txt = read_file_all(FLASH, &len);
+    cJSON *r = txt ? cJSON_Parse(txt) : NULL;
+    free(txt);
+    if (!r) return NULL;
+    const char *drop[] = {"compress_ratios", "num_hash_layers", "qk_rope_head_dim",
+                          "rope_scaling", "compress_rope_theta", "eos_token_id", "torch_dtype",
+                          "expert_dtype"};
+    for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
+        cJSON_DeleteItemFromObjectCaseSensitive(r, drop[i]);
+    cJSON *lt = cJSON_AddArrayToObject(r, "layer_types");
+    cJSON *mt = cJSON_AddArrayToObject(r, "mlp_layer_types");
+    for (int l = 0; l < 43; l++) {
+        const char *t = l < 2 ? "sliding_attention" : l == 42 || l % 2 == 0
+                      ? "compressed_sparse_attention" : "heavily_compressed_attention";
+        cJSON_AddItemToArray(lt, cJSON_CreateString(t));
+        cJSON_AddItemToArray(mt, cJSON_CreateString(l < 3 ? "hash_moe" : "moe"));
+    }
+    cJSON *rates = cJSON_AddObjectToObject(r, "compress_rates");
+    cJSON_AddNumberToObject(rates, "compressed_sparse_attention", 4);
+    cJSON_AddNumberToObject(rates, "heavily_compressed_attention", 128);
+    cJSON_AddNumberToObject(r, "partial_rotary_factor", 0.125);
+    cJSON *rp = cJSON_AddObjectToObject(r, "rope_parameters");
+    cJSON *mn = cJSON_AddObjectToObject(rp, "main");
+    cJSON_AddStringToObject(mn, "rope_type", "default");
+    cJSON_AddNumberToObject(mn, "rope_theta", 10000);
+    cJSON *cp = cJSON_AddObjectToObject(rp, "compress");
+    cJSON_AddStringToObject(cp, "rope_type", "yarn");
+    cJSON_AddNumberToObject(cp, "factor", 16);
+    cJSON_AddNumberToObject(cp, "original_max_position_embeddings", 65536);
+    cJSON_AddNumberToObject(cp, "beta_fast", 32);
+    cJSON_AddNumberToObject(cp, "beta_slow", 1);
+    cJSON_AddNumberToObject(cp, "rope_theta", 160000);
+    cJSON_AddNumberToObject(cp, "attention_factor", 1.0);
+    cJSON *eos = cJSON_AddArrayToObject(r, "eos_token_id");
+    cJSON_AddItemToArray(eos, cJSON_CreateNumber(1));
+    cJSON_AddItemToArray(eos, cJSON_CreateNumber(128805));
+    cJSON_AddStringToObject(r, "dtype", "bfloat16");
+    cJSON_AddNullToObject(r, "pad_token_id");
+    cJSON_AddNumberToObject(r, "initializer_range", 0.02);
+    cJSON_AddFalseToObject(r, "output_router_logits");
+    cJSON *q = cJSON_GetObjectItemCaseSensitive(r, "quantization_config");
+    cJSON_AddStringToObject(q, "expert_dtype", "fp4");
+    cJSON_AddNullToObject(q, "modules_to_not_convert");
+    return r;
+}
+
+static int parse_json(cJSON *r, v4_config *c, char *err, size_t errlen) {
+    char *out = cJSON_PrintUnformatted(r);
+    int rc = config_parse(out, strlen(out), "hf/config.json", c, err, errlen);
+    free(out);
+    return rc;
+}
+
+/* Same struct, field by field where it matters, as the released Flash config. */
+static void test_hf_dialect(void) {
+    v4_config ref, c;
+    char err[V4_ERRLEN] = "";
+    CU_ASSERT_EQUAL_FATAL(config_load(FLASH, &ref, err, sizeof err), 0);
+    cJSON *r = hf_dialect_flash();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    int rc = parse_json(r, &c, err, sizeof err);
+    if (rc) printf("    %s\n", err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL(c.n_compress_ratios, 44);
+    CU_ASSERT(memcmp(c.compress_ratios, ref.compress_ratios, sizeof c.compress_ratios) == 0);
+    CU_ASSERT_EQUAL(c.n_hash_layers, 3);
+    CU_ASSERT_EQUAL(c.rope_dim, 64);
+    CU_ASSERT_EQUAL(c.rope_theta, 10000.0);
+    CU_ASSERT_EQUAL(c.compress_rope_theta, 160000.0);
+    CU_ASSERT_EQUAL(c.rope_factor, 16.0);
+    CU_ASSERT_EQUAL(c.original_seq_len, 65536);
+    CU_ASSERT_EQUAL(c.beta_fast, 32.0);
+    CU_ASSERT_EQUAL(c.beta_slow, 1.0);
+    CU_ASSERT_EQUAL(c.eos_id, 1);
+    CU_ASSERT_STRING_EQUAL(c.expert_dtype, "fp4");
+    CU_ASSERT(memcmp(&c, &ref, sizeof c) == 0);   /* nothing else differs either */
+
+    /* rope_type "default" in rope_parameters = no YaRN */
+    cJSON *cp = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r, "rope_parameters"), "compress");
+    cJSON_ReplaceItemInObjectCaseSensitive(cp, "rope_type", cJSON_CreateString("default"));
+    CU_ASSERT_EQUAL(parse_json(r, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.original_seq_len, 0);
+    CU_ASSERT_EQUAL(c.rope_factor, 1.0);
+    CU_ASSERT_EQUAL(c.compress_rope_theta, 160000.0);
+
+    /* bad HF-dialect values: one line naming the key */
+    cJSON *mt = cJSON_GetObjectItemCaseSensitive(r, "mlp_layer_types");
+    cJSON_ReplaceItemInArray(mt, 5, cJSON_CreateString("hash_moe"));
+    CU_ASSERT(parse_json(r, &c, err, sizeof err) != 0);
+    printf("    %s\n", err);
+    CU_ASSERT(strstr(err, "hf/config.json: mlp_layer_types[5]: expected \"moe\"") != NULL);
+    cJSON_ReplaceItemInArray(mt, 5, cJSON_CreateString("moe"));
+    cJSON *lt = cJSON_GetObjectItemCaseSensitive(r, "layer_types");
+    cJSON_ReplaceItemInArray(lt, 7, cJSON_CreateString("full_attention"));
+    CU_ASSERT(parse_json(r, &c, err, sizeof err) != 0);
+    printf("    %s\n", err);
+    CU_ASSERT(strstr(err, "layer_types[7]") && strstr(err, "full_attention"));
+    cJSON_DeleteItemFromArray(lt, 7);
+    CU_ASSERT(parse_json(r, &c, err, sizeof err) != 0);
+    printf("    %s\n", err);
+    CU_ASSERT(strstr(err, "layer_types") && strstr(err, "43") && strstr(err, "42"));
+    cJSON_Delete(r);
+}
+
+/* eos_token_id given as a list (as several exports do): the first id is the stop token. */
+static void test_eos_list(void) {
+    size_t len;
+    char *txt = read_file_all(FLASH, &len);
+    cJSON *r = cJSON_Parse(txt);
+    free(txt);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    cJSON *eos = cJSON_CreateArray();
+    cJSON_AddItemToArray(eos, cJSON_CreateNumber(1));
+    cJSON_ReplaceItemInObjectCaseSensitive(r, "eos_token_id", eos);
+    v4_config c;
+    char err[V4_ERRLEN] = "";
+    int rc = parse_json(r, &c, err, sizeof err);
+    if (rc) printf("    %s\n", err);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(c.eos_id, 1);
+    cJSON_ReplaceItemInArray(eos, 0, cJSON_CreateString("x"));
+    CU_ASSERT(parse_json(r, &c, err, sizeof err) != 0);
+    CU_ASSERT(strstr(err, "eos_token_id[0]") != NULL);
+    cJSON_Delete(r);
+}
+
 #define NEEDLES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static void test_invalid(void) {
@@ -218,6 +353,8 @@ static const test_case TESTS[] = {
     {"pro", test_pro},
     {"invalid", test_invalid},
     {"bad_json", test_bad_json},
+    {"hf_dialect", test_hf_dialect},
+    {"eos_list", test_eos_list},
     {NULL, NULL},
 };
 TEST_MAIN("config", TESTS)
