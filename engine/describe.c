@@ -139,7 +139,8 @@ int v4_describe(const char *model_dir, const char *config_path, FILE *out, char 
         return 0;
     }
     st_set *s = NULL;
-    if (st_open_dir(model_dir, &s, err, errlen) || layout_validate(&cfg, s, err, errlen) ||
+    if (st_open_dir(model_dir, &s, err, errlen) || layout_adapt_names(s, err, errlen) ||
+        layout_validate(&cfg, s, err, errlen) ||
         bytes_from_checkpoint(&cfg, s, &pb, err, errlen)) {
         st_close(s);
         return 2;

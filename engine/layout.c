@@ -213,6 +213,35 @@ int layout_bind(const v4_config *cfg, const st_set *s, const layout_entry *e, v4
                           cfg->weight_block[1], w, err, errlen);
 }
 
+/* Markers of transformers' DeepseekV4 module names (its conversion mapping renames attn →
+ * self_attn, ffn → mlp, embed → embed_tokens, head → lm_head, wq_a → q_a_proj, …, and fuses the
+ * routed experts into 3-D gate_up_proj / down_proj tensors, which no name table can undo). */
+static const char *const HF_MARKERS[] = {
+    "embed_tokens.", "lm_head.", ".self_attn.", ".mlp.", "input_layernorm.",
+    "post_attention_layernorm.", ".attn_hc.", ".ffn_hc.", "hc_head.hc_", NULL,
+};
+
+int layout_adapt_names(st_set *s, char *err, size_t errlen) {
+    if (!st_find(s, "embed.weight") && st_find(s, "model.embed.weight") &&
+        st_strip_prefix(s, "model.", err, errlen))
+        return -1;
+    if (st_find(s, "embed.weight")) return 0;
+    for (int i = 0; i < st_count(s); i++) {
+        const st_tensor *t = st_at(s, i);
+        for (const char *const *m = HF_MARKERS; *m; m++)
+            if (strstr(t->name, *m)) {
+                snprintf(err, errlen, "%s: tensor %s: expected the official DeepSeek-V4 tensor "
+                         "names (embed.weight, layers.N.attn.wq_a.weight, "
+                         "layers.N.ffn.experts.E.w1.weight, …), found Hugging Face transformers "
+                         "names (model.layers.N.self_attn…, fused mlp.experts.gate_up_proj); "
+                         "use the original checkpoint layout (transformers' save_pretrained with "
+                         "the DeepSeek-V4 conversion reverted writes it)", t->file, t->name);
+                return -1;
+            }
+    }
+    return 0;
+}
+
 static int lv_cmp(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }

@@ -62,6 +62,13 @@ int layout_class_allows(layout_class c, fmt_kind f);
 int layout_bind(const v4_config *cfg, const st_set *s, const layout_entry *e, v4_weight *w,
                 char *err, size_t errlen);
 
+/* layout_adapt_names: accepts the official names also under a "model." prefix (as some
+ * transformers exports write them) by stripping it, and rejects a checkpoint that uses
+ * transformers' renamed modules (model.embed_tokens, self_attn.q_a_proj, fused
+ * mlp.experts.gate_up_proj, …) with one line naming a tensor and the expected convention.
+ * Call after opening, before layout_validate. */
+int layout_adapt_names(st_set *s, char *err, size_t errlen);
+
 /* layout_validate: checks every tensor of the layout exists in s with an allowed dtype and the
  * exact shape (scales included), tid2eid values lie in [0, n_routed_experts), and s holds no
  * tensor the layout does not name. Returns 0, or non-zero with one line

@@ -259,7 +259,8 @@ static int model_count(v4_model *m, char *err, size_t errlen) {
 
 static int model_load_v4(v4_model *m, const char *dir, char *err, size_t errlen) {
     v4_config *c = &m->cfg;
-    if (st_open_dir(dir, &m->st, err, errlen)) return -1;
+    if (st_open_dir(dir, &m->st, err, errlen) || layout_adapt_names(m->st, err, errlen))
+        return -1;
     if (rope_table_init(&m->rope_base, c->rope_dim, c->rope_theta, 1.0, 0, 0, 0) ||
         rope_table_init(&m->rope_yarn, c->rope_dim, c->compress_rope_theta, c->rope_factor,
                         c->original_seq_len, c->beta_fast, c->beta_slow)) {

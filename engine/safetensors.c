@@ -117,6 +117,30 @@ const st_tensor *st_find(const st_set *s, const char *name) {
     return NULL;
 }
 
+int st_strip_prefix(st_set *s, const char *prefix, char *err, size_t errlen) {
+    size_t pl = strlen(prefix);
+    int changed = 0;
+    for (int i = 0; i < s->n; i++) {
+        if (strncmp(s->t[i].name, prefix, pl) || !s->t[i].name[pl]) continue;
+        const st_tensor *other = st_find(s, s->t[i].name + pl);
+        if (other) {
+            st_err(err, errlen, "%s: tensor %s: expected one tensor per name after removing the "
+                   "prefix \"%s\", found both %s and %s", s->t[i].file, s->t[i].name, prefix,
+                   s->t[i].name, other->name);
+            return -1;
+        }
+        changed = 1;
+    }
+    if (!changed) return 0;
+    for (int i = 0; i < s->n; i++)          /* names live in s->owned; only the view moves */
+        if (!strncmp(s->t[i].name, prefix, pl) && s->t[i].name[pl]) s->t[i].name += pl;
+    if (st_rehash(s, s->hcap)) {
+        st_err(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 int st_count(const st_set *s) { return s ? s->n : 0; }
 
 const st_tensor *st_at(const st_set *s, int i) {

@@ -42,6 +42,9 @@ void st_close(st_set *s);
 /* st_find: tensor by exact name, NULL if absent (O(1) hash lookup). */
 const st_tensor *st_find(const st_set *s, const char *name);
 int st_count(const st_set *s);
+/* st_strip_prefix: renames every tensor "PREFIX…" to "…" (e.g. "model."). Fails, naming both,
+ * when a stripped name collides with an existing one. */
+int st_strip_prefix(st_set *s, const char *prefix, char *err, size_t errlen);
 const st_tensor *st_at(const st_set *s, int i);
 
 const char *st_dtype_name(st_dtype d);
