@@ -15,8 +15,11 @@
  *   4. render each message and the transition after it (<｜Assistant｜> + <think>/</think>).
  * JSON embedded in the prompt (tool schemas, response formats, non-string arguments) is
  * written exactly like Python's json.dumps(ensure_ascii=False) (engine/text_json.h).
- * Inputs the official encoder crashes on (user content null or a list, developer without
- * content, arguments that decode to a non-object, unknown roles or tasks) are errors here.
+ * Inputs the official encoder crashes on (user content null, developer without content,
+ * arguments that decode to a non-object, unknown roles or tasks) are errors here. One extension:
+ * OpenAI content given as a list of parts (the official encoder accepts lists only in tool
+ * messages) is flattened for every role by the official tool-content rule — text parts joined
+ * with "\n\n", any other part rendered "[Unsupported <type>]" — before stage 1.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -451,6 +454,51 @@ static int render_message(const chat_list *l, int idx, const v4_chat_opts *o, in
     return 1;
 }
 
+/* Replaces the list-of-parts content of every non-tool message by one string: text parts joined
+ * with "\n\n", other parts as "[Unsupported <type>]" (the official rule for tool content). */
+static int flatten_parts(cJSON *msgs, char *err, size_t errlen) {
+    int i = 0;
+    for (cJSON *m = msgs->child; m; m = m->next, i++) {
+        const cJSON *r = field(m, "role");
+        cJSON *c = cJSON_GetObjectItemCaseSensitive(m, "content");
+        if (!cJSON_IsObject(m) || !cJSON_IsArray(c) || (cJSON_IsString(r) && !strcmp(r->valuestring, "tool")))
+            continue;
+        text_buf b = {0};
+        int k = 0;
+        for (const cJSON *part = c->child; part; part = part->next, k++) {
+            if (k) tb_puts(&b, "\n\n");
+            const cJSON *type = field(part, "type"), *text = field(part, "text");
+            if (!cJSON_IsObject(part)) {
+                chat_err(err, errlen, "messages[%d].content[%d]: expected a content part object, found %s", i, k,
+                         type_name(part));
+                tb_free(&b);
+                return 0;
+            }
+            if (cJSON_IsString(type) && !strcmp(type->valuestring, "text")) {
+                if (text && !cJSON_IsString(text) && !cJSON_IsNull(text)) {
+                    chat_err(err, errlen, "messages[%d].content[%d].text: expected a string, found %s", i, k,
+                             type_name(text));
+                    tb_free(&b);
+                    return 0;
+                }
+                if (cJSON_IsString(text)) tb_puts(&b, text->valuestring);
+            } else {
+                tb_puts(&b, "[Unsupported ");
+                if (cJSON_IsString(type)) tb_puts(&b, type->valuestring);
+                else if (!type || cJSON_IsNull(type)) tb_puts(&b, "None");
+                else tj_dump(type, &b);
+                tb_puts(&b, "]");
+            }
+        }
+        char *str = tb_take(&b);
+        cJSON *sv = str ? cJSON_CreateString(str) : NULL;
+        free(str);
+        if (!sv) { chat_err(err, errlen, "chat encode: out of memory"); return 0; }
+        cJSON_ReplaceItemInObjectCaseSensitive(m, "content", sv);
+    }
+    return 1;
+}
+
 /* Attaches the --tools array to the first system message (creating one at the front). */
 static int attach_tools(cJSON *msgs, const char *tools_json, char *err, size_t errlen) {
     size_t eo = 0;
@@ -508,6 +556,7 @@ int v4_chat_encode(const char *messages_json, const char *tools_json, const v4_c
         return 2;
     }
     if (tools_json && !attach_tools(msgs, tools_json, err, errlen)) { cJSON_Delete(msgs); return 2; }
+    if (!flatten_parts(msgs, err, errlen)) { cJSON_Delete(msgs); return 2; }
     chat_list l = {NULL, 0, 0, err, errlen};
     text_buf b = {0};
     int ok = merge_messages(msgs, &l);

@@ -52,7 +52,10 @@ void tb_printf(text_buf *b, const char *fmt, ...) {
 
 char *tb_take(text_buf *b) {
     if (b->oom) { tb_free(b); return NULL; }
-    if (!b->p && !tb_reserve(b, 0)) return NULL;
+    if (!b->p) {                          /* nothing appended yet: an empty string */
+        if (!tb_reserve(b, 0)) return NULL;
+        b->p[0] = 0;
+    }
     char *p = b->p;
     b->p = NULL;
     b->n = b->cap = 0;

@@ -229,13 +229,31 @@ static void test_errors(void) {
     enc_err("unknown role", "[{\"role\": \"robot\", \"content\": \"x\"}]", NULL, NULL, "messages[0].role: unknown role \"robot\"");
     enc_err("missing role", "[{\"content\": \"x\"}]", NULL, NULL, "messages[0].role: expected a string");
     enc_err("user content null", "[{\"role\": \"user\", \"content\": null}]", NULL, NULL, "messages[0].content: expected a string, found null");
-    enc_err("user content list", "[{\"role\": \"user\", \"content\": [{\"type\": \"text\"}]}]", NULL, NULL, "messages[0].content: expected a string, found an array");
+    enc_err("content part not object", "[{\"role\": \"user\", \"content\": [\"hi\"]}]", NULL, NULL, "messages[0].content[0]: expected a content part object, found a string");
+    enc_err("content part text type", "[{\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": 3}]}]", NULL, NULL, "messages[0].content[0].text: expected a string");
     enc_err("developer empty", "[{\"role\": \"developer\", \"content\": \"\"}]", NULL, NULL, "developer message needs non-empty");
     enc_err("arguments array", "[{\"role\": \"assistant\", \"tool_calls\": [{\"function\": {\"name\": \"f\", \"arguments\": \"[1]\"}}]}]", NULL, NULL,
             "messages[0].tool_calls[0].arguments: expected a JSON object");
     enc_err("tool without function", "[{\"role\": \"user\", \"content\": \"q\"}]", "[{\"name\": \"f\"}]", NULL, "tools[0].function: missing");
     enc_err("tools not array", "[]", "{}", NULL, "tools: expected an array");
     enc_err("unknown task", "[{\"role\": \"user\", \"content\": \"q\", \"task\": \"dance\"}]", NULL, NULL, "messages[0].task: unknown task");
+}
+
+/* OpenAI content given as a list of parts, for every role: flattened like the official encoder's
+ * tool content (text parts joined with "\n\n", other parts "[Unsupported <type>]"), so the
+ * prompt equals the one for the equivalent string content. */
+static void test_content_parts(void) {
+    enc_is("user parts",
+           "[{\"role\": \"system\", \"content\": [{\"type\": \"text\", \"text\": \"S\"}]},"
+           " {\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"a\"},"
+           " {\"type\": \"image_url\", \"image_url\": {\"url\": \"x\"}}, {\"type\": \"text\", \"text\": \"b\"}]},"
+           " {\"role\": \"assistant\", \"content\": [{\"type\": \"text\", \"text\": \"r\"}]},"
+           " {\"role\": \"user\", \"content\": []}]",
+           NULL, 0, 1, NULL,
+           "<｜begin▁of▁sentence｜>S" U "a\n\n[Unsupported image_url]\n\nb" A "</think>r<｜end▁of▁sentence｜>" U A "</think>");
+    enc_is("tool parts unchanged",
+           "[{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"tool\", \"content\": [{\"type\": \"text\", \"text\": \"x\"}, {\"type\": \"text\", \"text\": \"y\"}]}]",
+           NULL, 0, 1, NULL, "<｜begin▁of▁sentence｜>" U "q\n\n<tool_result>x\n\ny</tool_result>" A "</think>");
 }
 
 /* Differential oracle: prompts produced by DeepSeek's official encoder for seeded random
@@ -283,6 +301,7 @@ static const test_case TESTS[] = {
     {"transitions_and_merging", test_transitions_and_merging},
     {"json_fidelity", test_json_fidelity},
     {"errors", test_errors},
+    {"content_parts", test_content_parts},
     {"official_cases", test_official_cases},
     {NULL, NULL},
 };
