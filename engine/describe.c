@@ -140,8 +140,8 @@ int v4_describe(const char *model_dir, const char *config_path, FILE *out, char 
     }
     st_set *s = NULL;
     if (st_open_dir(model_dir, &s, err, errlen) || layout_adapt_names(s, err, errlen) ||
-        layout_validate(&cfg, s, err, errlen) ||
-        bytes_from_checkpoint(&cfg, s, &pb, err, errlen)) {
+        (layout_adapt_mtp(&cfg, s) && params_count(&cfg, &p, err, errlen)) ||
+        layout_validate(&cfg, s, err, errlen) || bytes_from_checkpoint(&cfg, s, &pb, err, errlen)) {
         st_close(s);
         return 2;
     }

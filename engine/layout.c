@@ -242,6 +242,15 @@ int layout_adapt_names(st_set *s, char *err, size_t errlen) {
     return 0;
 }
 
+int layout_adapt_mtp(v4_config *cfg, const st_set *s) {
+    if (cfg->n_mtp_layers <= 0) return 0;
+    for (int i = 0; i < st_count(s); i++)
+        if (!strncmp(st_at(s, i)->name, "mtp.", 4)) return 0;
+    int n = cfg->n_mtp_layers;
+    cfg->n_mtp_layers = 0;
+    return n;
+}
+
 static int lv_cmp(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }

@@ -69,6 +69,11 @@ int layout_bind(const v4_config *cfg, const st_set *s, const layout_entry *e, v4
  * Call after opening, before layout_validate. */
 int layout_adapt_names(st_set *s, char *err, size_t errlen);
 
+/* layout_adapt_mtp: a checkpoint without any mtp.* tensor whose config announces MTP layers
+ * (transformers exports drop the MTP block but keep num_nextn_predict_layers) loads as a model
+ * without MTP: cfg->n_mtp_layers becomes 0. Returns the number of MTP layers dropped. */
+int layout_adapt_mtp(v4_config *cfg, const st_set *s);
+
 /* layout_validate: checks every tensor of the layout exists in s with an allowed dtype and the
  * exact shape (scales included), tid2eid values lie in [0, n_routed_experts), and s holds no
  * tensor the layout does not name. Returns 0, or non-zero with one line

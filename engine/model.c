@@ -286,6 +286,7 @@ static int model_load_v4(v4_model *m, const char *dir, char *err, size_t errlen)
     }
     /* the whole checkpoint against the layout table first (names, dtypes, shapes, scales,
      * tid2eid range, no stray tensors), then bind what the forward pass reads */
+    layout_adapt_mtp(c, m->st);      /* no mtp.* tensors at all: load without the MTP block */
     if (layout_validate(c, m->st, err, errlen)) return -1;
     binder b = {m->st, c, err, errlen};
     int D = c->dim, V = c->vocab_size;

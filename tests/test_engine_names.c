@@ -5,7 +5,9 @@
  *   - tid2eid stored as I32 instead of I64 loads and gives bit-identical logits;
  *   - transformers' renamed modules (model.embed_tokens, self_attn.q_a_proj, …) are rejected
  *     with one line naming a tensor and the expected convention;
- *   - a "model." name colliding with its unprefixed twin is rejected naming both.
+ *   - a "model." name colliding with its unprefixed twin is rejected naming both;
+ *   - a checkpoint without any mtp.* tensor (transformers exports drop the MTP block but keep
+ *     num_nextn_predict_layers) loads as a model without MTP, same main logits.
  */
 #include <sys/stat.h>
 #include "engine/model.h"
@@ -15,7 +17,7 @@
 #define FIX "tests/fixtures/tiny-fp8"
 #define NTOK 40
 
-typedef enum { V_PREFIX, V_I32, V_HF, V_COLLIDE } variant;
+typedef enum { V_PREFIX, V_I32, V_HF, V_COLLIDE, V_NO_MTP } variant;
 
 /* write_variant: DIR = the fixture's config + its tensors rewritten per `v`. */
 static int write_variant(const v4_model *src, const char *dir, variant v) {
@@ -42,6 +44,7 @@ static int write_variant(const v4_model *src, const char *dir, variant v) {
             snprintf(name, sizeof name, "model.layers.0.self_attn.q_a_proj.weight");
         if (v == V_COLLIDE && !strcmp(t->name, "embed.weight"))
             snprintf(name, sizeof name, "model.embed.weight");
+        if (v == V_NO_MTP && !strncmp(t->name, "mtp.", 4)) continue;
         if (v == V_I32 && t->dtype == ST_I64) {
             size_t cnt = t->nbytes / 8;
             int32_t *d = malloc(cnt * sizeof *d);
@@ -107,6 +110,32 @@ static void accepted_case(variant v, const char *dir, const char *label) {
 static void test_model_prefix(void) { accepted_case(V_PREFIX, "build/tests/names_prefix", "model. prefix"); }
 static void test_tid2eid_i32(void) { accepted_case(V_I32, "build/tests/names_i32", "tid2eid I32"); }
 
+static void test_no_mtp(void) {
+    accepted_case(V_NO_MTP, "build/tests/names_nomtp", "no mtp.* tensors");
+    char err[V4_ERRLEN] = "";
+    v4_model *m = NULL;
+    CU_ASSERT_EQUAL_FATAL(v4_model_load("build/tests/names_nomtp", NULL, &m, err, sizeof err), 0);
+    v4_info info;
+    v4_model_get_info(m, &info);
+    CU_ASSERT_EQUAL(info.n_mtp_layers, 0);
+    v4_session *s = v4_session_new(m, 4, err, sizeof err);
+    int32_t t = 3;
+    CU_ASSERT_EQUAL(v4_decode(s, t, NULL, err, sizeof err), 0);
+    CU_ASSERT(v4_mtp_logits(s, 5, NULL, err, sizeof err) != 0);
+    printf("    mtp on a model without MTP: %s\n", err);
+    CU_ASSERT(strstr(err, "no MTP block") != NULL);
+    v4_session_free(s);
+    v4_model_free(m);
+    FILE *o = tmpfile();
+    CU_ASSERT_EQUAL(v4_describe("build/tests/names_nomtp", NULL, o, err, sizeof err), 0);
+    rewind(o);
+    char line[512];
+    int seen = 0;
+    while (fgets(line, sizeof line, o)) seen |= strstr(line, "+ 0 MTP") != NULL;
+    CU_ASSERT(seen);
+    fclose(o);
+}
+
 static void rejected_case(variant v, const char *dir, const char *const *needles) {
     char err[V4_ERRLEN] = "";
     v4_model *ref = NULL, *m = (v4_model *)1;
@@ -139,6 +168,7 @@ static const test_case TESTS[] = {
     {"tid2eid_i32", test_tid2eid_i32},
     {"hf_names_rejected", test_hf_names},
     {"prefix_collision", test_collision},
+    {"no_mtp_tensors", test_no_mtp},
     {NULL, NULL},
 };
 TEST_MAIN("engine_names", TESTS)
