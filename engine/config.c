@@ -385,9 +385,9 @@ static void cfg_check(cfg_ctx *c, v4_config *g) {
     if (g->n_activated_experts > g->n_routed_experts)
         cfg_fail(c, "num_experts_per_tok", "expected <= n_routed_experts (%d), found %d",
                  g->n_routed_experts, g->n_activated_experts);
-    if (g->n_hash_layers > g->n_layers)
-        cfg_fail(c, "num_hash_layers", "expected <= num_hidden_layers (%d), found %d",
-                 g->n_layers, g->n_hash_layers);
+    if (g->n_hash_layers > g->n_layers + g->n_mtp_layers)
+        cfg_fail(c, "num_hash_layers", "expected <= num_hidden_layers + num_nextn_predict_layers "
+                 "(%d), found %d", g->n_layers + g->n_mtp_layers, g->n_hash_layers);
     if (g->eos_id >= g->vocab_size)
         cfg_fail(c, "eos_token_id", "expected < vocab_size (%d), found %d", g->vocab_size,
                  g->eos_id);

@@ -74,9 +74,11 @@ int config_load(const char *path, v4_config *cfg, char *err, size_t errlen);
  * (l >= n_layers). */
 static inline int config_layer_ratio(const v4_config *c, int l) { return c->compress_ratios[l]; }
 
-/* config_is_hash_layer: layer l uses token-id hash routing (l < n_hash_layers, main layers). */
+/* config_is_hash_layer: layer l uses token-id hash routing: l < n_hash_layers, where MTP block i
+ * has layer id n_layers + i (the official Gate(layer_id) rule; with the released configs the MTP
+ * block is never hash-routed, tiny configs with num_hash_layers > num_hidden_layers make it so). */
 static inline int config_is_hash_layer(const v4_config *c, int l) {
-    return l < c->n_hash_layers && l < c->n_layers;
+    return l < c->n_hash_layers;
 }
 
 #endif /* V4_CONFIG_H */

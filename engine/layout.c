@@ -141,7 +141,7 @@ int layout_build(const v4_config *g, v4_layout *out, char *err, size_t errlen) {
         lb_add(&c, LC_F32, layer, -1, 2, n, n * D, "%s.hc_head_fn", p);
         lb_add(&c, LC_F32, layer, -1, 1, n, 0, "%s.hc_head_base", p);
         lb_add(&c, LC_F32, layer, -1, 1, 1, 0, "%s.hc_head_scale", p);
-        lb_block(&c, g, layer, p, 0);
+        lb_block(&c, g, layer, p, config_is_hash_layer(g, layer));
     }
     if (c.failed) {
         layout_free(out);

@@ -6,7 +6,8 @@
  * parameter/byte accounting (params.c) and by init-random (which writes exactly this table).
  * Layer types follow config.compress_ratios: 0 = sliding window only, 4 = CSA (compressor with
  * overlap + lightning indexer), 128 = HCA (compressor without overlap). Main layers are
- * `layers.{l}.*`; MTP blocks are `mtp.{i}.*` (layer id n_layers + i, never hash-routed) with their
+ * `layers.{l}.*`; MTP blocks are `mtp.{i}.*` (layer id n_layers + i, hash-routed only when
+ * num_hash_layers exceeds n_layers, as in the official Gate) with their
  * extra e_proj, h_proj, enorm, hnorm, norm and hc_head_* tensors.
  *
  * Entry names: for linear weights (classes LC_DENSE, LC_EXPERT, LC_PLAIN) the name is the module

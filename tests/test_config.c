@@ -310,6 +310,32 @@ static void test_eos_list(void) {
     cJSON_Delete(r);
 }
 
+/* A tiny config derived from a released one keeps num_hash_layers 3 with 2 main layers: the
+ * official Gate hashes every layer id < 3, so the MTP block (layer id 2) is hash-routed too. */
+static void test_hash_beyond_layers(void) {
+    size_t len;
+    char *txt = read_file_all(FLASH, &len);
+    cJSON *r = cJSON_Parse(txt);
+    free(txt);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    cJSON_ReplaceItemInObjectCaseSensitive(r, "num_hidden_layers", cJSON_CreateNumber(2));
+    int cr[3] = {0, 4, 0};
+    cJSON_ReplaceItemInObjectCaseSensitive(r, "compress_ratios", cJSON_CreateIntArray(cr, 3));
+    v4_config c;
+    char err[V4_ERRLEN] = "";
+    int rc = parse_json(r, &c, err, sizeof err);
+    if (rc) printf("    %s\n", err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL(c.n_hash_layers, 3);
+    CU_ASSERT(config_is_hash_layer(&c, 0) && config_is_hash_layer(&c, 1));
+    CU_ASSERT(config_is_hash_layer(&c, 2));          /* mtp.0 */
+    cJSON_ReplaceItemInObjectCaseSensitive(r, "num_hash_layers", cJSON_CreateNumber(4));
+    CU_ASSERT(parse_json(r, &c, err, sizeof err) != 0);
+    printf("    %s\n", err);
+    CU_ASSERT(strstr(err, "num_hash_layers") && strstr(err, "(3)") && strstr(err, "found 4"));
+    cJSON_Delete(r);
+}
+
 #define NEEDLES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static void test_invalid(void) {
@@ -355,6 +381,7 @@ static const test_case TESTS[] = {
     {"bad_json", test_bad_json},
     {"hf_dialect", test_hf_dialect},
     {"eos_list", test_eos_list},
+    {"hash_beyond_layers", test_hash_beyond_layers},
     {NULL, NULL},
 };
 TEST_MAIN("config", TESTS)

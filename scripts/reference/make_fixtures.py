@@ -189,7 +189,7 @@ class Gen:
         f = pfx + "ffn."
         E, k, inter = c["n_routed_experts"], c["num_experts_per_tok"], c["moe_intermediate_size"]
         self.linear(f + "gate", E, D, "bf16", gain=2.0, ortho_in=True)
-        if lid < c["num_hash_layers"] and lid < c["num_hidden_layers"]:
+        if lid < c["num_hash_layers"]:
             tid = np.stack([self.rng.permutation(E)[:k] for _ in range(c["vocab_size"])])
             self.add(f + "gate.tid2eid", tid.astype(np.int64), "i64")
         else:

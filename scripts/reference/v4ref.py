@@ -506,7 +506,7 @@ class V4Ref:
         X = self.hc_post(f, X, post, P)
         y, post, P = self.hc_pre(X, pfx, "ffn")
         a = rmsnorm(y, self.w(pfx + "ffn_norm.weight"), c.eps)
-        is_hash = lid < c.n_hash and lid < c.n_layers
+        is_hash = lid < c.n_hash  # official Gate rule; MTP layer id = n_layers
         f = self.moe(a, tokens, pfx, is_hash, lid, record)
         return self.hc_post(f, X, post, P)
 
