@@ -439,6 +439,14 @@ int config_parse(const char *json, size_t len, const char *path, v4_config *cfg,
     }
 
     /* model_type dispatch */
+    if (!cJSON_GetObjectItemCaseSensitive(root, "model_type") &&
+        cJSON_GetObjectItemCaseSensitive(root, "dim") &&
+        cJSON_GetObjectItemCaseSensitive(root, "n_layers")) {
+        cfg_fail(&c, "model_type", "expected \"deepseek_v4\" (the Hugging Face config.json), found "
+                 "nothing: this looks like the official inference/config.json (ModelArgs keys dim, "
+                 "n_layers, …); use the config.json at the checkpoint's root");
+        goto out;
+    }
     const char *mt = cfg_str(&c, root, "model_type", 1, "\"deepseek_v4\"");
     if (mt) {
         snprintf(cfg->model_type_str, sizeof cfg->model_type_str, "%s", mt);

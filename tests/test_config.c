@@ -370,6 +370,11 @@ static void test_bad_json(void) {
     CU_ASSERT(strstr(err, "x.json: expected valid JSON") != NULL);
     CU_ASSERT(config_parse("[1]", 3, "y.json", &c, err, sizeof err) != 0);
     CU_ASSERT(strstr(err, "y.json") != NULL);
+    /* the official inference/config.json (ModelArgs names) instead of the HF config.json */
+    const char *inf = "{\"vocab_size\": 129280, \"dim\": 4096, \"n_layers\": 43, \"n_heads\": 64}";
+    CU_ASSERT(config_parse(inf, strlen(inf), "inference/config.json", &c, err, sizeof err) != 0);
+    printf("    %s\n", err);
+    CU_ASSERT(strstr(err, "inference/config.json: model_type:") && strstr(err, "ModelArgs"));
     CU_ASSERT(config_load("/nonexistent/config.json", &c, err, sizeof err) != 0);
     CU_ASSERT(strstr(err, "/nonexistent/config.json") != NULL);
 }
