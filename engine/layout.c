@@ -201,7 +201,7 @@ int layout_bind(const v4_config *cfg, const st_set *s, const layout_entry *e, v4
     if (t) {
         int f = t->dtype == ST_F32 ? FMT_F32 : t->dtype == ST_BF16 ? FMT_BF16
               : t->dtype == ST_F16 ? FMT_F16 : t->dtype == ST_F8_E4M3 ? FMT_FP8
-              : (t->dtype == ST_I8 || t->dtype == ST_U8) ? FMT_FP4 : -1;
+              : (t->dtype == ST_I8 || t->dtype == ST_U8 || t->dtype == ST_F4) ? FMT_FP4 : -1;
         if (f >= 0 && !layout_class_allows(e->cls, (fmt_kind)f)) {
             snprintf(err, errlen, "%s: tensor %s: expected %s (a %s), found %s", t->file, wn,
                      lc_allowed_text(e->cls), layout_class_name(e->cls),

@@ -52,6 +52,7 @@ static const struct { const char *name; size_t size; } ST_DTYPES[ST_DTYPE_COUNT]
     [ST_F8_E4M3] = {"F8_E4M3", 1}, [ST_F8_E8M0] = {"F8_E8M0", 1}, [ST_I8] = {"I8", 1},
     [ST_U8] = {"U8", 1},           [ST_I16] = {"I16", 2},       [ST_I32] = {"I32", 4},
     [ST_I64] = {"I64", 8},         [ST_F64] = {"F64", 8},       [ST_BOOL] = {"BOOL", 1},
+    [ST_F4] = {"F4", 1},           /* 4 bits: spans are checked as elements / 2 */
 };
 
 const char *st_dtype_name(st_dtype d) {
@@ -317,7 +318,7 @@ static int st_load_file(st_set *s, const char *path, char *err, size_t errlen) {
         int dt = st_dtype_parse(jd->valuestring);
         if (dt < 0) {
             st_err(err, errlen, "%s: tensor %s: dtype: expected one of F32 F16 BF16 F8_E4M3 "
-                   "F8_E8M0 I8 U8 I16 I32 I64 F64 BOOL, found \"%s\"", path, name,
+                   "F8_E8M0 I8 U8 I16 I32 I64 F64 BOOL F4, found \"%s\"", path, name,
                    jd->valuestring);
             goto done;
         }
@@ -372,9 +373,19 @@ static int st_load_file(st_set *s, const char *path, char *err, size_t errlen) {
         }
         char sh[160];
         st_shape_str(t.shape, t.ndim, sh, sizeof sh);
-        if ((uint64_t)(oe - ob) != nel * es) {
+        uint64_t want = dt == ST_F4 ? (nel + 1) / 2 : nel * es;
+        /* F4 by the safetensors rule (shape counts 4-bit elements), or as torch's
+         * float4_e2m1fn_x2 (shape counts bytes) */
+        int span_ok = (uint64_t)(oe - ob) == want ||
+                      (dt == ST_F4 && (uint64_t)(oe - ob) == nel);
+        if (dt == ST_F4 && nel % 2 && (uint64_t)(oe - ob) != nel) {
+            st_err(err, errlen, "%s: tensor %s: expected an even number of 4-bit elements for "
+                   "F4 %s, found %" PRIu64, path, name, sh, nel);
+            goto done;
+        }
+        if (!span_ok) {
             st_err(err, errlen, "%s: tensor %s: expected %" PRIu64 " bytes for %s %s, found a "
-                   "span of %" PRId64 " bytes", path, name, nel * es, ST_DTYPES[dt].name, sh,
+                   "span of %" PRId64 " bytes", path, name, want, ST_DTYPES[dt].name, sh,
                    oe - ob);
             goto done;
         }
@@ -597,14 +608,22 @@ int st_bind_weight(const st_set *s, const char *prefix, int rows, int cols, int 
         w->block_c = block_c;
         return 0;
     }
-    case ST_I8: case ST_U8: {
+    case ST_I8: case ST_U8: case ST_F4: {
         if (cols % 2) {
             st_err(err, errlen, "%s: tensor %s: packed FP4 needs an even number of columns, found "
                    "logical shape [%d, %d]", t->file, wn, rows, cols);
             return -1;
         }
         int64_t ps[2] = {rows, cols / 2};
-        if (st_expect(s, wn, t->dtype, 2, ps, &t, err, errlen)) return -1;
+        int f4_logical = t->dtype == ST_F4 && t->ndim == 2 && t->shape[0] == rows &&
+                         t->shape[1] == cols;
+        if (!f4_logical && st_expect(s, wn, t->dtype, 2, ps, &t, err, errlen)) return -1;
+        if (t->nbytes != (size_t)rows * (size_t)cols / 2) {
+            st_err(err, errlen, "%s: tensor %s: expected %zu bytes of packed FP4 for [%d, %d], "
+                   "found %zu", t->file, wn, (size_t)rows * (size_t)cols / 2, rows, cols,
+                   t->nbytes);
+            return -1;
+        }
         int64_t ss[2] = {rows, (cols + 31) / 32};
         const st_tensor *st;
         if (st_expect(s, sn, ST_F8_E8M0, 2, ss, &st, err, errlen)) return -1;
@@ -620,7 +639,7 @@ int st_bind_weight(const st_set *s, const char *prefix, int rows, int cols, int 
     default: {
         char got[200];
         st_shape_str(t->shape, t->ndim, got, sizeof got);
-        st_err(err, errlen, "%s: tensor %s: expected F32, BF16, F16, F8_E4M3 or I8 (packed FP4) "
+        st_err(err, errlen, "%s: tensor %s: expected F32, BF16, F16, F8_E4M3, I8 or F4 (FP4) "
                "[%d, %d], found %s %s", t->file, wn, rows, cols, st_dtype_name(t->dtype), got);
         return -1;
     }

@@ -16,7 +16,9 @@
 
 typedef enum {
     ST_F32 = 0, ST_F16, ST_BF16, ST_F8_E4M3, ST_F8_E8M0, ST_I8, ST_U8, ST_I16, ST_I32, ST_I64,
-    ST_F64, ST_BOOL, ST_DTYPE_COUNT
+    ST_F64, ST_BOOL,
+    ST_F4,          /* 4-bit float (E2M1), two per byte, low nibble first; shape in elements */
+    ST_DTYPE_COUNT
 } st_dtype;
 
 #define ST_MAX_DIMS 8
@@ -58,7 +60,9 @@ int st_expect(const st_set *s, const char *name, st_dtype dt, int ndim, const in
 /* st_bind_weight: binds the linear weight `prefix`.weight (+ `prefix`.scale for FP8/FP4) with
  * logical shape [rows, cols] to *w, deciding the format from the stored dtype:
  *   F32/BF16/F16 [rows, cols]; F8_E4M3 [rows, cols] + F8_E8M0 scale [ceil(rows/br), ceil(cols/bc)];
- *   I8 or U8 [rows, cols/2] (packed FP4) + F8_E8M0 scale [rows, cols/32].
+ *   I8 or U8 [rows, cols/2] (packed FP4) + F8_E8M0 scale [rows, cols/32];
+ *   F4 (safetensors' 4-bit dtype) [rows, cols], or [rows, cols/2] as torch's float4_e2m1fn_x2
+ *   writes it, holding rows·cols/2 bytes + the same scale.
  * Errors name the tensor, expected and found dtype/shape. */
 int st_bind_weight(const st_set *s, const char *prefix, int rows, int cols, int block_r,
                    int block_c, v4_weight *w, char *err, size_t errlen);

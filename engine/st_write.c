@@ -52,9 +52,11 @@ int st_writer_add(st_writer *w, const char *name, st_dtype dt, int ndim, const i
     }
     uint64_t nel = 1;
     for (int i = 0; i < ndim; i++) nel *= (uint64_t)shape[i];
-    if (nel * st_dtype_size(dt) != nbytes) {
+    uint64_t want = dt == ST_F4 ? nel / 2 : nel * st_dtype_size(dt);   /* F4: 4-bit elements */
+    if (dt == ST_F4 && nbytes == nel) want = nel;   /* torch float4_e2m1fn_x2: shape in bytes */
+    if ((dt == ST_F4 && nel % 2 && want != nel) || want != nbytes) {
         snprintf(err, errlen, "st_write: tensor %s: expected %" PRIu64 " bytes for %s, found %zu",
-                 name, nel * st_dtype_size(dt), st_dtype_name(dt), nbytes);
+                 name, want, st_dtype_name(dt), nbytes);
         return -1;
     }
     for (int i = 0; i < w->n; i++)

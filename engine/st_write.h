@@ -20,7 +20,8 @@ st_writer *st_writer_new(void);
 void st_writer_free(st_writer *w);
 
 /* st_writer_add: appends tensor `name` (dtype dt, shape[ndim]) with nbytes of data (copied).
- * Fails (non-zero, err) when nbytes != shape product × element size, the name is a duplicate,
+ * Fails (non-zero, err) when nbytes != shape product × element size (F4: half a byte per
+ * element, an even count, or one byte per element as torch's float4_e2m1fn_x2 shapes it), the name is a duplicate,
  * or memory runs out. */
 int st_writer_add(st_writer *w, const char *name, st_dtype dt, int ndim, const int64_t *shape,
                   const void *data, size_t nbytes, char *err, size_t errlen);

@@ -6,6 +6,8 @@
  *   - transformers' renamed modules (model.embed_tokens, self_attn.q_a_proj, …) are rejected
  *     with one line naming a tensor and the expected convention;
  *   - a "model." name colliding with its unprefixed twin is rejected naming both;
+ *   - routed experts stored with safetensors' F4 dtype (logical shape [out, in], or torch's
+ *     float4_e2m1fn_x2 shape [out, in/2]) instead of I8 load and give bit-identical logits;
  *   - a checkpoint without any mtp.* tensor (transformers exports drop the MTP block but keep
  *     num_nextn_predict_layers) loads as a model without MTP, same main logits.
  */
@@ -17,7 +19,7 @@
 #define FIX "tests/fixtures/tiny-fp8"
 #define NTOK 40
 
-typedef enum { V_PREFIX, V_I32, V_HF, V_COLLIDE, V_NO_MTP } variant;
+typedef enum { V_PREFIX, V_I32, V_HF, V_COLLIDE, V_NO_MTP, V_F4, V_F4_TORCH } variant;
 
 /* write_variant: DIR = the fixture's config + its tensors rewritten per `v`. */
 static int write_variant(const v4_model *src, const char *dir, variant v) {
@@ -45,6 +47,11 @@ static int write_variant(const v4_model *src, const char *dir, variant v) {
         if (v == V_COLLIDE && !strcmp(t->name, "embed.weight"))
             snprintf(name, sizeof name, "model.embed.weight");
         if (v == V_NO_MTP && !strncmp(t->name, "mtp.", 4)) continue;
+        if ((v == V_F4 || v == V_F4_TORCH) && t->dtype == ST_I8) {
+            int64_t sh[2] = {t->shape[0], t->shape[1] * (v == V_F4 ? 2 : 1)};
+            rc = st_writer_add(w, name, ST_F4, 2, sh, t->data, t->nbytes, err, sizeof err);
+            continue;
+        }
         if (v == V_I32 && t->dtype == ST_I64) {
             size_t cnt = t->nbytes / 8;
             int32_t *d = malloc(cnt * sizeof *d);
@@ -107,6 +114,10 @@ static void accepted_case(variant v, const char *dir, const char *label) {
     v4_model_free(ref);
 }
 
+static void test_f4(void) { accepted_case(V_F4, "build/tests/names_f4", "experts as F4"); }
+static void test_f4_torch(void) {
+    accepted_case(V_F4_TORCH, "build/tests/names_f4t", "experts as F4, torch shape");
+}
 static void test_model_prefix(void) { accepted_case(V_PREFIX, "build/tests/names_prefix", "model. prefix"); }
 static void test_tid2eid_i32(void) { accepted_case(V_I32, "build/tests/names_i32", "tid2eid I32"); }
 
@@ -169,6 +180,8 @@ static const test_case TESTS[] = {
     {"hf_names_rejected", test_hf_names},
     {"prefix_collision", test_collision},
     {"no_mtp_tensors", test_no_mtp},
+    {"experts_f4", test_f4},
+    {"experts_f4_torch_shape", test_f4_torch},
     {NULL, NULL},
 };
 TEST_MAIN("engine_names", TESTS)

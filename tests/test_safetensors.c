@@ -281,8 +281,11 @@ static void test_bad_files(void) {
                    "{\"w\":{\"dtype\":\"BF16\",\"shape\":[3,2],\"data_offsets\":[0,8]}}", 8,
                    "tensor w", "expected 12 bytes for BF16 [3, 2], found a span of 8 bytes");
     expect_bad_raw("unknown dtype", AUTO,
-                   "{\"w\":{\"dtype\":\"F4\",\"shape\":[2],\"data_offsets\":[0,1]}}", 1,
-                   "tensor w", "found \"F4\"");
+                   "{\"w\":{\"dtype\":\"F6_E2M3\",\"shape\":[2],\"data_offsets\":[0,1]}}", 1,
+                   "tensor w", "found \"F6_E2M3\"");
+    expect_bad_raw("F4 odd element count", AUTO,
+                   "{\"w\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,2]}}", 2,
+                   "tensor w", "even number of 4-bit elements");
     expect_bad_raw("bad JSON", AUTO, "{\"w\":{\"dtype\":\"F32\",", 0, "valid JSON", NULL);
     expect_bad_raw("not an object", AUTO, "[1, 2, 3]", 0, "JSON object", NULL);
     expect_bad_raw("negative shape", AUTO,
