@@ -487,7 +487,15 @@ int config_parse(const char *json, size_t len, const char *path, v4_config *cfg,
         cfg_layer_types(&c, root, lt, cfg);
     else
         cfg_compress_ratios(&c, root, cfg);
-    cfg_real(&c, root, "rope_theta", 1, 0, 1.0, 1e12, &cfg->rope_theta);
+    /* transformers may keep the main base only in rope_parameters.main.rope_theta */
+    const cJSON *rpm = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(root, "rope_parameters"), "main");
+    const cJSON *rpm_theta = cJSON_IsObject(rpm) ? cJSON_GetObjectItemCaseSensitive(rpm, "rope_theta")
+                                                 : NULL;
+    int theta_nested = !cJSON_GetObjectItemCaseSensitive(root, "rope_theta") &&
+                       cJSON_IsNumber(rpm_theta) && rpm_theta->valuedouble >= 1;
+    cfg_real(&c, root, "rope_theta", !theta_nested, theta_nested ? rpm_theta->valuedouble : 0,
+             1.0, 1e12, &cfg->rope_theta);
     int has_comp = 0, has_csa = 0;
     for (int i = 0; i < cfg->n_compress_ratios; i++) {
         has_comp |= cfg->compress_ratios[i] != 0;

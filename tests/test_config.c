@@ -260,6 +260,11 @@ static void test_hf_dialect(void) {
     CU_ASSERT_STRING_EQUAL(c.expert_dtype, "fp4");
     CU_ASSERT(memcmp(&c, &ref, sizeof c) == 0);   /* nothing else differs either */
 
+    /* rope_theta only inside rope_parameters.main */
+    cJSON_DeleteItemFromObjectCaseSensitive(r, "rope_theta");
+    CU_ASSERT_EQUAL(parse_json(r, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.rope_theta, 10000.0);
+
     /* rope_type "default" in rope_parameters = no YaRN */
     cJSON *cp = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(r, "rope_parameters"), "compress");
