@@ -277,7 +277,56 @@ static void test_cleanup(void) {
 
 static void test_setup(void) { CU_ASSERT_EQUAL_FATAL(setup(), 0); }
 
+/* The layout table for the released Flash config against the published facts of the real
+ * checkpoint (a header listing of deepseek-ai/DeepSeek-V4-Flash, 46 shards): 69,187 tensors
+ * and 158,069,433,298 stored elements, with FP8 dense linears + E8M0 [ceil/128] scales, routed
+ * experts I8 [out, in/2] + E8M0 [out, in/32], BF16/F32 elsewhere; spot checks of the names
+ * that distinguish layer kinds (tid2eid on layers 0-2 only, gate.bias on 3-42 and mtp.0,
+ * compressor.norm on 2-42, indexer on even layers >= 2). */
+static void test_flash_real_checkpoint(void) {
+    v4_config c;
+    char err[V4_ERRLEN];
+    CU_ASSERT_EQUAL_FATAL(config_load("models/configs/deepseek-v4-flash.json", &c, err, sizeof err), 0);
+    v4_layout l;
+    CU_ASSERT_EQUAL_FATAL(layout_build(&c, &l, err, sizeof err), 0);
+    long n = 0;
+    double elems = 0;
+    int tid = 0, bias = 0, cnorm = 0, idx = 0, mtp_bias = 0, mtp_tid = 0;
+    for (int i = 0; i < l.n; i++) {
+        const layout_entry *e = &l.e[i];
+        double r = (double)e->shape[0], k = e->ndim == 2 ? (double)e->shape[1] : 1;
+        n++;
+        if (e->cls == LC_DENSE) {
+            n++;
+            elems += r * k + (double)((e->shape[0] + 127) / 128) * (double)((e->shape[1] + 127) / 128);
+        } else if (e->cls == LC_EXPERT) {
+            n++;
+            elems += r * k / 2 + r * (k / 32);
+        } else {
+            elems += r * k;
+        }
+        tid += strstr(e->name, "ffn.gate.tid2eid") != NULL;
+        bias += strstr(e->name, "ffn.gate.bias") != NULL;
+        cnorm += strstr(e->name, "attn.compressor.norm.weight") != NULL;
+        idx += strstr(e->name, "attn.indexer.weights_proj") != NULL;
+        mtp_bias += !strcmp(e->name, "mtp.0.ffn.gate.bias");
+        mtp_tid += !strcmp(e->name, "mtp.0.ffn.gate.tid2eid");
+    }
+    printf("    Flash layout: %ld tensors, %.0f stored elements (checkpoint: 69187, 158069433298)\n",
+           n, elems);
+    CU_ASSERT_EQUAL(n, 69187);
+    CU_ASSERT(elems == 158069433298.0);
+    CU_ASSERT_EQUAL(tid, 3);
+    CU_ASSERT_EQUAL(bias, 40 + 1);
+    CU_ASSERT_EQUAL(mtp_bias, 1);
+    CU_ASSERT_EQUAL(mtp_tid, 0);
+    CU_ASSERT_EQUAL(cnorm, 41);
+    CU_ASSERT_EQUAL(idx, 21);
+    layout_free(&l);
+}
+
 static const test_case TESTS[] = {
+    {"flash_real_checkpoint", test_flash_real_checkpoint},
     {"setup", test_setup},
     {"good_checkpoints", test_good_checkpoints},
     {"random_values", test_random_values},
