@@ -346,14 +346,21 @@ static void cfg_compress_ratios(cfg_ctx *c, const cJSON *root, v4_config *cfg) {
         return;
     }
     int n = cJSON_GetArraySize(cr);
-    if (n != want) {
+    if (want > V4_MAX_LAYERS) {
+        cfg_fail(c, "num_hidden_layers", "expected num_hidden_layers + num_nextn_predict_layers "
+                 "<= %d, found %d + %d", V4_MAX_LAYERS, cfg->n_layers, cfg->n_mtp_layers);
+        return;
+    }
+    /* The official ModelArgs indexes compress_ratios by layer id, so a longer list (tiny
+     * configs cut from a released one keep its full list) is read up to the layers it has. */
+    if (n < want) {
         cfg_fail(c, "compress_ratios", "expected %d entries (num_hidden_layers %d + "
                  "num_nextn_predict_layers %d), found %d", want, cfg->n_layers,
                  cfg->n_mtp_layers, n);
         return;
     }
     int i = 0;
-    for (const cJSON *e = cr->child; e; e = e->next, i++) {
+    for (const cJSON *e = cr->child; e && i < want; e = e->next, i++) {
         double d = cJSON_IsNumber(e) ? e->valuedouble : NAN;
         if (!(d == 0 || d == 4 || d == 128)) {
             char f[96], k[48];
@@ -364,7 +371,7 @@ static void cfg_compress_ratios(cfg_ctx *c, const cJSON *root, v4_config *cfg) {
         }
         cfg->compress_ratios[i] = (int)d;
     }
-    cfg->n_compress_ratios = n;
+    cfg->n_compress_ratios = want;
 }
 
 static int cfg_is_pow2(int v) { return v > 0 && (v & (v - 1)) == 0; }

@@ -341,6 +341,36 @@ static void test_hash_beyond_layers(void) {
     cJSON_Delete(r);
 }
 
+/* compress_ratios longer than layers + MTP (a tiny config cut from Pro keeps Pro's 62-entry
+ * list): read up to the layers present, like the official ModelArgs indexing; more than
+ * V4_MAX_LAYERS layers in all is an error, not an overflow. */
+static void test_ratios_long_list(void) {
+    v4_config pro, c;
+    char err[V4_ERRLEN] = "";
+    CU_ASSERT_EQUAL_FATAL(config_load(PRO, &pro, err, sizeof err), 0);
+    size_t len;
+    char *txt = read_file_all(PRO, &len);
+    cJSON *r = cJSON_Parse(txt);
+    free(txt);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    cJSON_ReplaceItemInObjectCaseSensitive(r, "num_hidden_layers", cJSON_CreateNumber(4));
+    cJSON_ReplaceItemInObjectCaseSensitive(r, "num_hash_layers", cJSON_CreateNumber(1));
+    int rc = parse_json(r, &c, err, sizeof err);
+    if (rc) printf("    %s\n", err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL(c.n_compress_ratios, 5);
+    CU_ASSERT(memcmp(c.compress_ratios, pro.compress_ratios, 5 * sizeof(int)) == 0);
+    CU_ASSERT_EQUAL(c.compress_ratios[4], 4);   /* the MTP block takes entry 4 of the list */
+    int zeros[263] = {0};
+    cJSON_ReplaceItemInObjectCaseSensitive(r, "compress_ratios", cJSON_CreateIntArray(zeros, 263));
+    cJSON_ReplaceItemInObjectCaseSensitive(r, "num_hidden_layers", cJSON_CreateNumber(255));
+    cJSON_ReplaceItemInObjectCaseSensitive(r, "num_nextn_predict_layers", cJSON_CreateNumber(8));
+    CU_ASSERT(parse_json(r, &c, err, sizeof err) != 0);
+    printf("    %s\n", err);
+    CU_ASSERT(strstr(err, "num_hidden_layers") && strstr(err, "255 + 8"));
+    cJSON_Delete(r);
+}
+
 #define NEEDLES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static void test_invalid(void) {
@@ -392,6 +422,7 @@ static const test_case TESTS[] = {
     {"hf_dialect", test_hf_dialect},
     {"eos_list", test_eos_list},
     {"hash_beyond_layers", test_hash_beyond_layers},
+    {"ratios_long_list", test_ratios_long_list},
     {NULL, NULL},
 };
 TEST_MAIN("config", TESTS)
