@@ -220,7 +220,9 @@ class Config:
         self.hc_eps = d["hc_eps"]
         self.eps = d["rms_norm_eps"]
         assert d.get("scoring_func", "sqrtsoftplus") == "sqrtsoftplus"
-        assert len(self.ratios) == self.n_layers + self.n_mtp
+        # official ModelArgs indexes compress_ratios by layer id: a longer list is fine
+        assert len(self.ratios) >= self.n_layers + self.n_mtp
+        self.ratios = list(self.ratios[:self.n_layers + self.n_mtp])
 
 
 def load_weights(path):
