@@ -323,6 +323,10 @@ int layout_validate(const v4_config *cfg, const st_set *s, char *err, size_t err
     for (int i = 0; i < st_count(s); i++) {
         const st_tensor *t = st_at(s, i);
         const char *key = t->name;
+        /* MTP blocks beyond num_nextn_predict_layers (e.g. set to 0 to skip MTP) are unused */
+        char *end = NULL;
+        long mi = !strncmp(key, "mtp.", 4) ? strtol(key + 4, &end, 10) : -1;
+        if (mi >= cfg->n_mtp_layers && end && *end == '.') continue;
         if (!bsearch(&key, names, (size_t)nn, sizeof *names, lv_cmp)) {
             snprintf(err, errlen, "%s: tensor %s: expected only tensors of the %s layout for this "
                      "config (official names, e.g. layers.0.attn.wq_a.weight), found an "

@@ -77,7 +77,8 @@ int layout_adapt_mtp(v4_config *cfg, const st_set *s);
 
 /* layout_validate: checks every tensor of the layout exists in s with an allowed dtype and the
  * exact shape (scales included), tid2eid values lie in [0, n_routed_experts), and s holds no
- * tensor the layout does not name. Returns 0, or non-zero with one line
+ * tensor the layout does not name (tensors of MTP blocks mtp.{i} with i >= n_mtp_layers are
+ * ignored: a config may turn MTP off). Returns 0, or non-zero with one line
  * "FILE: tensor NAME: expected …, found …" in err. */
 int layout_validate(const v4_config *cfg, const st_set *s, char *err, size_t errlen);
 

@@ -8,6 +8,8 @@
  *   - a "model." name colliding with its unprefixed twin is rejected naming both;
  *   - routed experts stored with safetensors' F4 dtype (logical shape [out, in], or torch's
  *     float4_e2m1fn_x2 shape [out, in/2]) instead of I8 load and give bit-identical logits;
+ *   - a config with num_nextn_predict_layers 0 over a checkpoint that has mtp.* tensors loads
+ *     (the MTP tensors are unused) with the same main logits;
  *   - a checkpoint without any mtp.* tensor (transformers exports drop the MTP block but keep
  *     num_nextn_predict_layers) loads as a model without MTP, same main logits.
  */
@@ -19,7 +21,7 @@
 #define FIX "tests/fixtures/tiny-fp8"
 #define NTOK 40
 
-typedef enum { V_PREFIX, V_I32, V_HF, V_COLLIDE, V_NO_MTP, V_F4, V_F4_TORCH } variant;
+typedef enum { V_PREFIX, V_I32, V_HF, V_COLLIDE, V_NO_MTP, V_F4, V_F4_TORCH, V_CFG_NO_MTP } variant;
 
 /* write_variant: DIR = the fixture's config + its tensors rewritten per `v`. */
 static int write_variant(const v4_model *src, const char *dir, variant v) {
@@ -30,7 +32,18 @@ static int write_variant(const v4_model *src, const char *dir, variant v) {
     snprintf(path, sizeof path, "%s/config.json", dir);
     FILE *o = fopen(path, "wb");
     if (!cfg || !o) { free(cfg); if (o) fclose(o); return -1; }
-    fwrite(cfg, 1, n, o);
+    if (v == V_CFG_NO_MTP) {       /* num_nextn_predict_layers 0, the mtp.* tensors kept */
+        char *k = strstr(cfg, "\"num_nextn_predict_layers\"");
+        char *colon = k ? strchr(k, ':') : NULL;
+        if (!colon) { free(cfg); fclose(o); return -1; }
+        fwrite(cfg, 1, (size_t)(colon + 1 - cfg), o);
+        fputs(" 0", o);
+        char *rest = colon + 1;
+        while (*rest == ' ' || (*rest >= '0' && *rest <= '9')) rest++;
+        fputs(rest, o);
+    } else {
+        fwrite(cfg, 1, n, o);
+    }
     fclose(o);
     free(cfg);
     st_writer *w = st_writer_new();
@@ -114,6 +127,9 @@ static void accepted_case(variant v, const char *dir, const char *label) {
     v4_model_free(ref);
 }
 
+static void test_cfg_no_mtp(void) {
+    accepted_case(V_CFG_NO_MTP, "build/tests/names_cfgnomtp", "config without MTP");
+}
 static void test_f4(void) { accepted_case(V_F4, "build/tests/names_f4", "experts as F4"); }
 static void test_f4_torch(void) {
     accepted_case(V_F4_TORCH, "build/tests/names_f4t", "experts as F4, torch shape");
@@ -180,6 +196,7 @@ static const test_case TESTS[] = {
     {"hf_names_rejected", test_hf_names},
     {"prefix_collision", test_collision},
     {"no_mtp_tensors", test_no_mtp},
+    {"config_mtp_off", test_cfg_no_mtp},
     {"experts_f4", test_f4},
     {"experts_f4_torch_shape", test_f4_torch},
     {NULL, NULL},
