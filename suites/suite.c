@@ -769,6 +769,11 @@ void suite_task_cell(const suite_task *t, int index, int *li, int *di, int *si) 
 
 int suite_task_sample(const suite *s, const suite_task *t, int index, const suite_ctx *ctx,
                       eval_sample *out, char *err, size_t errlen) {
+    return suite_task_sample_keep_id(s, t, index, ctx, out, 0, err, errlen);
+}
+
+int suite_task_sample_keep_id(const suite *s, const suite_task *t, int index, const suite_ctx *ctx,
+                              eval_sample *out, int keep_id, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     const suite_kind *k = suite_kind_find(t->kind);
     if (!k) {
@@ -795,7 +800,13 @@ int suite_task_sample(const suite *s, const suite_task *t, int index, const suit
     }
     uint64_t seed = suite_seed(base, t->name, key, ctx && ctx->train);
     int rc = k->make(s, t, index, seed, ctx, out, err, errlen);
-    if (rc) { eval_sample_free(out); return rc; }
+    if (rc) { /* keep_id: the sample's own id (e.g. gsm8k/<line>) for the error record */
+        char *id = keep_id ? out->id : NULL;
+        if (keep_id) out->id = NULL;
+        eval_sample_free(out);
+        out->id = id;
+        return rc;
+    }
     if (out->meta) {
         char sd[32];
         snprintf(sd, sizeof sd, "%llu", (unsigned long long)seed);
