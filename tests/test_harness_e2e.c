@@ -246,6 +246,49 @@ static void test_malformed_line_ids(void) {
     free(smp); free(spec); free(rp); free(sp);
 }
 
+/* BFCL v4 in its real shape (question = list of turns, "dict"/"float"/"array" types, dotted
+ * names, possible_answer/ beside the questions, nested dict answers, list alternatives, ""
+ * for omittable parameters, non-ASCII values) through the CLI with DSML replay outputs */
+static void test_bfcl_real_shape(void) {
+    char *sp = hutil_asprintf("%s/bf.json", ROOT);
+    FILE *f = fopen(sp, "w");
+    fputs("{\"name\": \"bf\", \"version\": 1, \"defaults\": {\"template\": \"chat\"}, \"tasks\": "
+          "[{\"name\": \"bfcl_parallel\", \"kind\": \"bfcl\", \"samples\": 0, \"params\": "
+          "{\"category\": \"parallel\"}, \"data\": \"tests/fixtures/suites/bfcl/BFCL_v4_parallel.json\"}]}\n", f);
+    fclose(f);
+    static const char *const calls[2] = {
+        /* order-free; Python lower-cases Ö */
+        "[{\"name\":\"stereo.play_artist\",\"arguments\":{\"artist\":\"Sigur Rós\",\"duration\":15}},"
+        "{\"name\":\"stereo.play_artist\",\"arguments\":{\"artist\":\"BJÖRK\",\"duration\":20}}]",
+        /* nested dict with an omitted optional key; list in the other order; optional omitted */
+        "[{\"name\":\"waste.estimate\",\"arguments\":{\"population\":{\"adults\":2,\"children\":2},"
+        "\"location\":\"Lyon\",\"tags\":[\"weekly\",\"home\"],\"ratio\":0.5}},"
+        "{\"name\":\"waste.estimate\",\"arguments\":{\"population\":{\"singles\":1},\"location\":\"Zurich\"}}]"};
+    char *rp = hutil_asprintf("%s/bf.jsonl", ROOT);
+    f = fopen(rp, "w");
+    for (int i = 0; i < 2; i++) {
+        char err[256], *block = NULL;
+        CU_ASSERT_EQUAL_FATAL(v4_dsml_render(calls[i], &block, err, sizeof err), 0);
+        cJSON *line = cJSON_CreateObject();
+        char id[32];
+        snprintf(id, sizeof id, "parallel_%d", i);
+        cJSON_AddStringToObject(line, "id", id);
+        cJSON_AddStringToObject(line, "output", block);
+        char *js = cJSON_PrintUnformatted(line);
+        fprintf(f, "%s\n", js);
+        free(js); free(block); cJSON_Delete(line);
+    }
+    fclose(f);
+    char *spec = hutil_asprintf("replay:%s", rp);
+    char *argv[] = {"run", "--suite", sp, "--backend", spec, "--run-id", "BF", "--out", ROOT,
+                    "--progress", "off", NULL};
+    CU_ASSERT_EQUAL(cli_run(11, argv), 0);
+    char *sum = run_file("BF", "summary.csv");
+    printf("\n%s", sum ? sum : "(none)\n");
+    CU_ASSERT(sum && strstr(sum, "bfcl_parallel,100.00,2,0/2,0\n"));
+    free(sum); free(spec); free(rp); free(sp);
+}
+
 static int setup(void) {
     strcpy(ROOT, "/tmp/v4eval-e2e-XXXXXX");
     if (!mkdtemp(ROOT)) return 1;
@@ -272,6 +315,7 @@ static const test_case TESTS[] = {
     {"bad_input", test_bad_input},
     {"window_refused", test_window_refused},
     {"malformed_line_ids", test_malformed_line_ids},
+    {"bfcl_real_shape", test_bfcl_real_shape},
     {"cleanup", test_cleanup},
     {NULL, NULL},
 };
