@@ -23,8 +23,9 @@
  * other HTTP errors fail the sample at once with the status and the start of the body. Opening
  * the backend probes {base}/models: a server that cannot be reached is one clear message before
  * any sample runs; a server that goes away mid-run stops the run (fatal) after the retries, and
- * the run resumes later with --run-id. Concurrency: the runner calls generate from up to
- * `concurrency` threads; each call uses its own curl handle.
+ * the run resumes later with --run-id. The probe's model list also gives the window when the
+ * server states it (vLLM/SGLang "max_model_len" for the --api-model entry). Concurrency: the
+ * runner calls generate from up to `concurrency` threads; each call uses its own curl handle.
  */
 #include <curl/curl.h>
 #include <math.h>
@@ -410,6 +411,18 @@ int backend_openai_open(const backend_opts *o, backend **out, char *err, size_t 
         snprintf(err, errlen, "openai backend: %s refused the request (HTTP %ld): %s", x->base,
                  rep.http, x->key ? "check the API key" : "no API key sent; use --api-key-env VAR");
         rc = 1;
+    }
+    if (!rc && rep.cc == CURLE_OK && rep.http == 200 && rep.body.data) {
+        /* vLLM and SGLang list the served model's window as max_model_len: with it a length
+         * beyond the window is refused before the run, as with the builtin engine */
+        cJSON *ml = cJSON_Parse(rep.body.data);
+        const cJSON *data = cJSON_GetObjectItemCaseSensitive(ml, "data"), *m;
+        cJSON_ArrayForEach(m, data) {
+            const char *id = hutil_json_str(m, "id", NULL);
+            double w = hutil_json_num(m, "max_model_len", 0);
+            if (id && !strcmp(id, x->model) && w > 0 && w < 2147483647.0) b->max_context = (int)w;
+        }
+        cJSON_Delete(ml);
     }
     free(rep.body.data);
     free(url);

@@ -96,7 +96,9 @@ static void handle(int fd) {
     } else if (!strcmp(path, "/models")) {
         send_reply(fd, 404, "{\"detail\":\"Not Found\"}"); /* base URL given without /v1 */
     } else if (!strcmp(path, "/v1/models")) {
-        send_reply(fd, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"m\"}]}");
+        send_reply(fd, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"m\"},{\"id\":\"test-model\","
+                            "\"object\":\"model\",\"owned_by\":\"vllm\",\"root\":\"/models/v4\","
+                            "\"parent\":null,\"max_model_len\":4096}]}");
     } else if (!strcmp(path, "/v1/completions")) {
         cJSON *o = cJSON_Parse(hend + 4);
         const char *prompt = hutil_json_str(o, "prompt", "");
@@ -215,6 +217,7 @@ static void test_completions(void) {
     backend *b;
     CU_ASSERT_EQUAL_FATAL(backend_open(&o, &b, err, sizeof err), 0);
     CU_ASSERT_STRING_EQUAL(SRV.last_path, "/v1/models"); /* the reachability probe */
+    CU_ASSERT_EQUAL(b->max_context, 4096);               /* vLLM's max_model_len for our model */
     eval_sample s;
     raw_sample(&s, "t/0", "2+2=");
     backend_result r;
