@@ -847,9 +847,9 @@ int suite_check_window(const suite *s, int max_context, char *err, size_t errlen
         for (int k = 0; k < s->tasks[i].n_lengths; k++)
             if (s->tasks[i].lengths[k] > max_context) {
                 snprintf(err, errlen, "task %s: length %d exceeds the model's window of %d tokens "
-                         "(max_position_embeddings); refusing to truncate — choose --lengths up "
-                         "to %d", s->tasks[i].name, s->tasks[i].lengths[k], max_context,
-                         max_context);
+                         "(max_position_embeddings, a server's max_model_len or --max-context); "
+                         "refusing to truncate — choose --lengths up to %d", s->tasks[i].name,
+                         s->tasks[i].lengths[k], max_context, max_context);
                 return 1;
             }
     return 0;
