@@ -10,13 +10,22 @@
  * "</think>" when the server split the thinking off, then content, then any tool_calls rendered
  * as the DSML block (v4_dsml_render).
  *
+ * Replies: choices[0].text (completions) or choices[0].message with content (may be null),
+ * reasoning_content / reasoning (DeepSeek, vLLM and SGLang reasoning parsers; null = none) and
+ * tool_calls whose function.arguments is a JSON string; usage may be missing (tokens_in then
+ * comes from the prompt's own count). Tool calls that cannot be rendered (arguments that are
+ * not JSON) stay in an undecodable tool-call block: the scorer fails the sample, the run goes on.
+ * Error bodies: the server's message ({"error":{"message"}} or vLLM's {"object":"error",
+ * "message"}) is quoted in the one-line error.
+ *
  * Failures: 429, 5xx and connection-level errors are retried with exponential backoff
  * (backoff_s · 2^attempt, or the server's Retry-After when it sends one, capped at 60 s);
  * other HTTP errors fail the sample at once with the status and the start of the body. Opening
  * the backend probes {base}/models: a server that cannot be reached is one clear message before
  * any sample runs; a server that goes away mid-run stops the run (fatal) after the retries, and
- * the run resumes later with --run-id. Concurrency: the runner calls generate from up to
- * `concurrency` threads; each call uses its own curl handle.
+ * the run resumes later with --run-id. The probe's model list also gives the window when the
+ * server states it (vLLM/SGLang "max_model_len" for the --api-model entry). Concurrency: the
+ * runner calls generate from up to `concurrency` threads; each call uses its own curl handle.
  */
 #include <curl/curl.h>
 #include <math.h>
@@ -144,12 +153,20 @@ static void describe_failure(const openai_impl *x, const char *url, const http_r
         return;
     }
     const char *body = r->body.data ? r->body.data : "";
+    /* the server's own message when the body is an OpenAI ({"error": {"message"}}) or
+     * vLLM/SGLang ({"object": "error", "message"}) error object */
+    cJSON *eo = cJSON_Parse(body);
+    const cJSON *ee = cJSON_GetObjectItemCaseSensitive(eo, "error");
+    const char *msg = hutil_json_str(cJSON_IsObject(ee) ? ee : eo, "message", NULL);
+    if (!msg && cJSON_IsString(ee)) msg = ee->valuestring;
     char hint[160] = "";
     if (r->http == 401 || r->http == 403) {
         if (x->key_env) snprintf(hint, sizeof hint, " (check the key in $%s)", x->key_env);
         else snprintf(hint, sizeof hint, " (no API key sent; use --api-key-env VAR)");
     }
-    snprintf(err, errlen, "%s: HTTP %ld: %.200s%s", url, r->http, body, hint);
+    if (msg) snprintf(err, errlen, "%s: HTTP %ld: %.400s%s", url, r->http, msg, hint);
+    else snprintf(err, errlen, "%s: HTTP %ld: %.200s%s", url, r->http, body, hint);
+    cJSON_Delete(eo);
     /* newlines in a server message would break the one-line rule */
     for (char *p = err; *p; p++)
         if (*p == '\n' || *p == '\r') *p = ' ';
@@ -237,8 +254,15 @@ static int parse_reply(const char *body, int chat, backend_result *r, char *err,
         } else {
             char *dsml = NULL;
             if (cJSON_IsArray(calls) && cJSON_GetArraySize(calls) > 0 &&
-                render_tool_calls(calls, &dsml, err, errlen))
-                rc = 1;
+                render_tool_calls(calls, &dsml, err, errlen)) {
+                /* the model wrote calls that are not valid (e.g. arguments that are not JSON):
+                 * that is the model's failure, not the run's — keep them in a tool-call block
+                 * the DSML parser rejects, so the scorer records an undecodable call */
+                char *raw = cJSON_PrintUnformatted(calls);
+                dsml = hutil_asprintf("\n\n<｜DSML｜tool_calls>\n%s", raw ? raw : "");
+                free(raw);
+                err[0] = 0;
+            }
             if (!rc)
                 r->output = hutil_asprintf("%s%s%s%s", reasoning ? reasoning : "",
                                            reasoning ? "</think>" : "", content, dsml ? dsml : "");
@@ -379,10 +403,26 @@ int backend_openai_open(const backend_opts *o, backend **out, char *err, size_t 
         snprintf(err, errlen, "openai backend: cannot reach the server at %s: %s (is it running? "
                  "check --base-url)", x->base, curl_easy_strerror(rep.cc));
         rc = 1;
+    } else if (rep.http == 404 && !(bl >= 3 && !strcmp(x->base + bl - 3, "/v1"))) {
+        snprintf(err, errlen, "openai backend: %s/models answered HTTP 404: the base URL should "
+                 "end in /v1 (e.g. %s/v1)", x->base, x->base);
+        rc = 1;
     } else if (rep.http == 401 || rep.http == 403) {
         snprintf(err, errlen, "openai backend: %s refused the request (HTTP %ld): %s", x->base,
                  rep.http, x->key ? "check the API key" : "no API key sent; use --api-key-env VAR");
         rc = 1;
+    }
+    if (!rc && rep.cc == CURLE_OK && rep.http == 200 && rep.body.data) {
+        /* vLLM and SGLang list the served model's window as max_model_len: with it a length
+         * beyond the window is refused before the run, as with the builtin engine */
+        cJSON *ml = cJSON_Parse(rep.body.data);
+        const cJSON *data = cJSON_GetObjectItemCaseSensitive(ml, "data"), *m;
+        cJSON_ArrayForEach(m, data) {
+            const char *id = hutil_json_str(m, "id", NULL);
+            double w = hutil_json_num(m, "max_model_len", 0);
+            if (id && !strcmp(id, x->model) && w > 0 && w < 2147483647.0) b->max_context = (int)w;
+        }
+        cJSON_Delete(ml);
     }
     free(rep.body.data);
     free(url);

@@ -353,6 +353,8 @@ int cli_run(int argc, char **argv) {
     ov.data_path = a.data;
     ov.haystack_dir = a.haystack;
     if (suite_load(a.suite, &ov, &s, err, sizeof err)) goto bad;
+    /* a length beyond the window is refused before anything runs (never truncated) */
+    if (suite_check_window(s, max_context, err, sizeof err)) goto bad;
 
     /* run directory, manifest, journal */
     if (a.run_id) run_id = hutil_strdup(a.run_id);

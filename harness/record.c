@@ -4,6 +4,7 @@
  * The JSON field names are the public format of samples.jsonl (documented in record.h and the
  * README): id, suite, task, index, length, depth, prompt_hash, output, extracted, score, passed,
  * status, error, tokens_in, tokens_out, latency_s, finish, meta. Depth -1 is written as null.
+ * Lines are always valid UTF-8 (invalid bytes anywhere become U+FFFD).
  */
 #include "harness/record.h"
 
@@ -52,9 +53,15 @@ char *record_to_json(const sample_record *r) {
     add_str(o, "finish", r->finish);
     if (r->meta) cJSON_AddItemToObject(o, "meta", cJSON_Duplicate(r->meta, 1));
     else cJSON_AddNullToObject(o, "meta");
-    char *s = cJSON_PrintUnformatted(o);
+    char *raw = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
-    if (!s) { fprintf(stderr, "v4eval: out of memory\n"); abort(); }
+    if (!raw) { fprintf(stderr, "v4eval: out of memory\n"); abort(); }
+    /* Every line is valid UTF-8: any field (output, a scorer's details such as the thinking
+     * part of a raw generation cut mid-character) may carry raw model bytes. Bytes >= 0x80 only
+     * occur inside JSON strings and a replacement never absorbs an ASCII quote, so replacing
+     * invalid sequences with U+FFFD on the printed line keeps it valid JSON. */
+    char *s = hutil_utf8_sanitize(raw);
+    free(raw);
     return s;
 }
 

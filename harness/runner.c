@@ -194,7 +194,9 @@ static void *worker(void *arg) {
         rec.index = idx;
         err[0] = 0;
         if (src->make(src, t, idx, &s, err, sizeof err)) {
-            rec.id = hutil_asprintf("%s#%d", rec.task, idx);
+            /* the dataset's own id when the line got that far (gsm8k/<line>), else task#index */
+            rec.id = s.id ? hutil_strdup(s.id) : hutil_asprintf("%s#%d", rec.task, idx);
+            src->release(src, &s);
             rec.status = hutil_strdup("error");
             rec.error = hutil_asprintf("cannot build sample: %s", err[0] ? err : "unknown error");
             if (journal_has(r->j, rec.id)) {

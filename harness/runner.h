@@ -24,7 +24,8 @@ struct runner_source {
     const char *(*suite_name)(runner_source *src, int task);
     const char *(*task_name)(runner_source *src, int task);
     int (*count)(runner_source *src, int task);
-    /* make: materialise sample index of task (deterministic). Non-zero with err on failure. */
+    /* make: materialise sample index of task (deterministic). Non-zero with err on failure;
+     * out may then hold the sample's id (used for the error record) and is still released. */
     int (*make)(runner_source *src, int task, int index, eval_sample *out, char *err,
                 size_t errlen);
     void (*release)(runner_source *src, eval_sample *s);

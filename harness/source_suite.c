@@ -23,7 +23,7 @@ static int ss_count(runner_source *src, int t) {
 static int ss_make(runner_source *src, int t, int index, eval_sample *out, char *err,
                    size_t errlen) {
     suite_src *x = src->impl;
-    return suite_task_sample(x->s, &x->s->tasks[t], index, &x->ctx, out, err, errlen);
+    return suite_task_sample_keep_id(x->s, &x->s->tasks[t], index, &x->ctx, out, 1, err, errlen);
 }
 static void ss_release(runner_source *src, eval_sample *s) {
     (void)src;

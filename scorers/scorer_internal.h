@@ -104,7 +104,8 @@ int toolcall_ast_check(const cJSON *calls, const cJSON *functions, const cJSON *
                        char *error_type, size_t etlen, char *msg, size_t msglen);
 
 /* toolcall_standardize_string: BFCL's string standardisation: remove ' ' , . / - _ * ^,
- * lower-case (ASCII), and turn ' into ". Malloc'ed. */
+ * lower-case (Python's str.lower() for Latin, Greek, Cyrillic, Armenian, fullwidth letters),
+ * and turn ' into ". Malloc'ed. */
 char *toolcall_standardize_string(const char *s);
 
 #endif /* V4_SCORER_INTERNAL_H */

@@ -13,8 +13,9 @@
  *      e.g. ""). When the ground truth's own type (its first value other than "") differs from
  *      the schema type, the answer is a variable reference: a value of that type is accepted
  *      and compared as is (BFCL's is_variable rule).
- *   5. values: strings standardised (remove space , . / - _ * ^, lower-case — ASCII only, where
- *      Python lower-cases every script — ' → ") and looked
+ *   5. values: strings standardised (remove space , . / - _ * ^, lower-case as Python's
+ *      str.lower() does for Latin, Greek, Cyrillic, Armenian and fullwidth letters — other
+ *      scripts' rare case pairs are left as they are — ' → ") and looked
  *      up among the standardised acceptable strings (value_error:string); lists compared
  *      element-wise in order with their top-level strings standardised (value_error:list/tuple);
  *      dicts key by key, each value standardised and looked up, a missing key allowed only when
@@ -50,16 +51,96 @@ static int tc_fail(tc_err *e, const char *etype, const char *fmt, ...) {
     return 0;
 }
 
+/* tc_lower_cp: Python's str.lower() for one code point, for the scripts tool arguments meet
+ * (Latin-1, Latin Extended-A and Additional, Greek, Cyrillic, Armenian, fullwidth Latin);
+ * other code points are returned unchanged. U+0130 (İ) is handled by the caller (→ "i̇"). */
+static unsigned tc_lower_cp(unsigned c) {
+    if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;
+    if (c >= 0x100 && c <= 0x137 && c != 0x130) return c | 1;
+    if (c >= 0x139 && c <= 0x148) return (c & 1) ? c + 1 : c;
+    if (c >= 0x14A && c <= 0x177) return c | 1;
+    if (c == 0x178) return 0xFF;
+    if (c >= 0x179 && c <= 0x17E) return (c & 1) ? c + 1 : c;
+    if (c == 0x386) return 0x3AC;
+    if (c >= 0x388 && c <= 0x38A) return c + 0x25;
+    if (c == 0x38C) return 0x3CC;
+    if (c == 0x38E || c == 0x38F) return c + 0x3F;
+    if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 0x20;
+    if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+    if (c >= 0x410 && c <= 0x42F) return c + 0x20;
+    if ((c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0 && c <= 0x52F))
+        return c | 1;
+    if (c >= 0x531 && c <= 0x556) return c + 0x30;
+    if ((c >= 0x1E00 && c <= 0x1E95) || (c >= 0x1EA0 && c <= 0x1EFF)) return c | 1;
+    if (c == 0x1E9E) return 0xDF;
+    if (c >= 0xFF21 && c <= 0xFF3A) return c + 0x20;
+    return c;
+}
+
+static size_t tc_put_utf8(char *o, unsigned c) {
+    if (c < 0x80) { o[0] = (char)c; return 1; }
+    if (c < 0x800) { o[0] = (char)(0xC0 | (c >> 6)); o[1] = (char)(0x80 | (c & 0x3F)); return 2; }
+    if (c < 0x10000) {
+        o[0] = (char)(0xE0 | (c >> 12)); o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (c >> 18)); o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((c >> 6) & 0x3F)); o[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+static int tc_removed(unsigned char c) {
+    return c == ' ' || c == ',' || c == '.' || c == '/' || c == '-' || c == '_' || c == '*' || c == '^';
+}
+
+/* tc_decode: one UTF-8 code point at p (*len bytes); 0 bytes = not UTF-8 */
+static unsigned tc_decode(const unsigned char *p, int *len) {
+    unsigned char c = *p;
+    int l = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    for (int i = 1; l && i < l; i++)
+        if ((p[i] & 0xC0) != 0x80) l = 0;
+    *len = l;
+    if (!l) return c;
+    unsigned cp = l == 1 ? c : c & (0x7F >> l);
+    for (int i = 1; i < l; i++) cp = (cp << 6) | (p[i] & 0x3F);
+    return cp;
+}
+
+/* a letter with case (approximation of Unicode "cased" over the ranges tc_lower_cp knows) */
+static int tc_cased(unsigned c) {
+    return (c < 0x80 && ((c | 32) >= 'a' && (c | 32) <= 'z')) ||
+           (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7) || (c >= 0x370 && c <= 0x58F) ||
+           (c >= 0x1E00 && c <= 0x1FFF) || (c >= 0xFF21 && c <= 0xFF5A && (c <= 0xFF3A || c >= 0xFF41));
+}
+
 char *toolcall_standardize_string(const char *s) {
-    char *o = malloc(strlen(s) + 1);
+    /* lower-casing never lengthens a code point's encoding except İ (2 bytes → 3) */
+    char *o = malloc(strlen(s) * 2 + 1);
     if (!o) return NULL;
     size_t n = 0;
-    for (; *s; s++) {
-        char c = *s;
-        if (c == ' ' || c == ',' || c == '.' || c == '/' || c == '-' || c == '_' || c == '*' || c == '^') continue;
-        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
-        if (c == '\'') c = '"';
-        o[n++] = c;
+    const unsigned char *p = (const unsigned char *)s;
+    int prev_cased = 0;
+    while (*p) {
+        unsigned char c = *p;
+        if (tc_removed(c)) { p++; continue; }   /* removed before lower() runs, as BFCL does */
+        if (c == '\'') { o[n++] = '"'; p++; prev_cased = 0; continue; }
+        int len;
+        unsigned cp = tc_decode(p, &len);
+        if (!len) { o[n++] = (char)c; p++; prev_cased = 0; continue; } /* not UTF-8: as is */
+        p += len;
+        if (cp == 0x130) { o[n++] = 'i'; n += tc_put_utf8(o + n, 0x307); prev_cased = 1; continue; }
+        unsigned lc = tc_lower_cp(cp);
+        if (cp == 0x3A3 && prev_cased) { /* Python's final sigma: Σ ending a word → ς */
+            const unsigned char *q = p;
+            while (*q && tc_removed(*q)) q++;
+            int ql;
+            unsigned nx = *q ? tc_decode(q, &ql) : 0;
+            if (!*q || !tc_cased(nx)) lc = 0x3C2;
+        }
+        n += tc_put_utf8(o + n, lc);
+        prev_cased = tc_cased(cp);
     }
     o[n] = 0;
     return o;

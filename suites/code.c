@@ -1,6 +1,7 @@
 /*
  * code.c — the code suite's dataset kinds: HumanEval ("humaneval", .jsonl or .jsonl.gz) and
- * MBPP ("mbpp", .jsonl), plus the prompt/target building shared with the synthetic tasks
+ * MBPP ("mbpp": mbpp.jsonl with text/test_setup_code, or sanitized-mbpp.json — one JSON array —
+ * with prompt/test_imports), plus the prompt/target building shared with the synthetic tasks
  * ("code_synth", code_synth.c).
  *
  * Prompts: template "chat" asks for the whole function in a ```python block (style
@@ -164,7 +165,9 @@ static int mbpp_make(const suite *s, const suite_task *t, int index, uint64_t se
     if (!tid || (!cJSON_IsNumber(tid) && !cJSON_IsString(tid))) {
         snprintf(err, errlen, "%s:%d: field \"task_id\": expected a number or string, found %s",
                  l->path, l->lineno[index], sv_type_name(tid));
-    } else if ((text = need(l, index, row, "text", err, errlen)) &&
+    } else if ((text = sj_str(row, "prompt") && !cJSON_GetObjectItemCaseSensitive(row, "text")
+                       ? sj_str(row, "prompt") /* sanitized MBPP names the task text "prompt" */
+                       : need(l, index, row, "text", err, errlen)) &&
                (code = need(l, index, row, "code", err, errlen))) {
         int ok = cJSON_IsArray(tests) && cJSON_GetArraySize(tests) > 0;
         const cJSON *e;
@@ -174,6 +177,15 @@ static int mbpp_make(const suite *s, const suite_task *t, int index, uint64_t se
                      "strings, found %s", l->path, l->lineno[index], sv_type_name(tests));
         } else {
             const char *setup = sj_str(row, "test_setup_code");
+            /* sanitized MBPP: "test_imports" (a list of import lines) instead */
+            sbuf imports = {0};
+            const cJSON *ti = cJSON_GetObjectItemCaseSensitive(row, "test_imports");
+            if (!setup && cJSON_IsArray(ti)) {
+                const cJSON *im;
+                cJSON_ArrayForEach(im, ti)
+                    if (cJSON_IsString(im)) sbuf_printf(&imports, "%s\n", im->valuestring);
+                setup = imports.s ? imports.s : "";
+            }
             char entry[128];
             mbpp_entry(tests, code, entry, sizeof entry);
             int instruct = strcmp(t->template_name, "chat") == 0;
@@ -198,6 +210,7 @@ static int mbpp_make(const suite *s, const suite_task *t, int index, uint64_t se
             cJSON_AddStringToObject(out->meta, "canonical_solution", code);
             sbuf_free(&ref);
             sbuf_free(&u);
+            sbuf_free(&imports);
             code_set_stops(out, t, MBPP_STOPS);
             if (!rc) rc = suite_sample_tokenize(ctx, out, err, errlen);
         }

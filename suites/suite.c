@@ -404,20 +404,91 @@ static int explicitly_selected(const suite_overrides *ov, const char *task) {
     return ov && ov->n_tasks && is_selected(ov, task);
 }
 
-/* data_for: the dataset path a loader task uses after --data. */
-static char *data_for(const suite_task *t, const suite_overrides *ov) {
+/* data_fits_kind: 1 when the first readable record of FILE has the fields loader `kind` reads
+ * (HumanEval task_id/prompt/entry_point, MBPP test_list, GSM8K question/answer, MATH problem,
+ * BFCL question/function), 0 when it does not or the file cannot be read. */
+static int data_fits_kind(const char *kind, const char *file) {
+    static const char *const need[][4] = {
+        {"humaneval", "entry_point", "prompt", "test"}, {"mbpp", "test_list", "code", NULL},
+        {"gsm8k", "question", "answer", NULL},          {"math", "problem", NULL, NULL},
+        {"bfcl", "question", "function", NULL}};
+    int k = -1;
+    for (int i = 0; i < (int)(sizeof need / sizeof need[0]); i++)
+        if (!strcmp(kind, need[i][0])) k = i;
+    if (k < 0) return 1; /* a loader this table does not know: no opinion */
+    suite_lines l;
+    char err[256];
+    if (suite_lines_load(file, &l, err, sizeof err)) return 0;
+    int fits = 0;
+    for (int i = 0; i < l.n && i < 8; i++) {
+        cJSON *o = suite_lines_parse(&l, i, err, sizeof err);
+        if (!o) continue;
+        fits = 1;
+        for (int f = 1; f < 4 && need[k][f]; f++)
+            fits &= cJSON_GetObjectItemCaseSensitive(o, need[k][f]) != NULL;
+        cJSON_Delete(o);
+        break;
+    }
+    suite_lines_free(&l);
+    return fits;
+}
+
+static const char *base_name_of(const char *p) {
+    const char *b = p ? strrchr(p, '/') : NULL;
+    return b ? b + 1 : p;
+}
+
+/* data_for: the dataset path a loader task uses after --data.
+ *   --data DIR:  DIR/<default path without its first component> (e.g. DIR/gsm8k/test.jsonl)
+ *                when that exists, else DIR/<default base name>;
+ *   --data FILE: with tasks chosen by --task (or a FILE that does not exist), every chosen
+ *                loader task reads FILE; without,
+ *                only the loader tasks whose kind fits FILE's records (and, for several tasks
+ *                of one kind such as the BFCL categories, whose default file has FILE's base
+ *                name when one does) — the others keep their default file. */
+static char *data_for(const suite_task *t, const suite_overrides *ov, const suite_kind *k,
+                      int same_kind_name_match) {
     if (!ov || !ov->data_path) return sdup(t->data_path);
     if (dir_exists(ov->data_path)) {
-        const char *base = t->data_path ? strrchr(t->data_path, '/') : NULL;
-        base = base ? base + 1 : t->data_path;
+        const char *base = base_name_of(t->data_path);
         size_t dl = strlen(ov->data_path);
         while (dl > 1 && ov->data_path[dl - 1] == '/') dl--;
+        const char *rest = t->data_path ? strchr(t->data_path, '/') : NULL;
+        if (rest && rest[1]) {
+            size_t n = dl + strlen(rest) + 1;
+            char *p = malloc(n);
+            snprintf(p, n, "%.*s%s", (int)dl, ov->data_path, rest);
+            if (file_exists(p)) return p;
+            free(p);
+        }
         size_t n = dl + (base ? strlen(base) : 0) + 2;
         char *p = malloc(n);
         snprintf(p, n, "%.*s/%s", (int)dl, ov->data_path, base ? base : "");
         return p;
     }
+    /* a path that does not exist goes to every loader task: they report it (or are skipped
+     * when optional) — never silently replaced by their default files */
+    if (ov->n_tasks || !file_exists(ov->data_path)) return sdup(ov->data_path);
+    if (!data_fits_kind(k->name, ov->data_path)) return sdup(t->data_path);
+    if (same_kind_name_match && strcmp(base_name_of(t->data_path) ? base_name_of(t->data_path) : "",
+                                       base_name_of(ov->data_path)))
+        return sdup(t->data_path);
     return sdup(ov->data_path);
+}
+
+/* name_match_in_kind: 1 when some task of the suite file with kind `kind` has a default data
+ * file whose base name equals --data FILE's */
+static int name_match_in_kind(const cJSON *tasks, const char *kind, const suite_kind *k,
+                              const char *file) {
+    const cJSON *jt;
+    cJSON_ArrayForEach(jt, tasks) {
+        const char *kd = sj_str(jt, "kind");
+        if (!kd || strcmp(kd, kind)) continue;
+        const char *d = sj_str(jt, "data");
+        if (!d) d = k->default_data;
+        if (d && !strcmp(base_name_of(d), base_name_of(file))) return 1;
+    }
+    return 0;
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -610,7 +681,10 @@ static int load_one(const char *name_or_path, const suite_overrides *ov, suite *
             t.seed = splitmix64(&st) & ~SUITE_TRAIN_SEED_BIT;
         }
         if (k->loader) {
-            char *dp = data_for(&t, ov);
+            int nm = ov && ov->data_path && !ov->n_tasks && !dir_exists(ov->data_path) &&
+                     name_match_in_kind(cJSON_GetObjectItemCaseSensitive(j, "tasks"), t.kind, k,
+                                        ov->data_path);
+            char *dp = data_for(&t, ov, k, nm);
             free(t.data_path);
             t.data_path = dp;
         }
@@ -676,6 +750,29 @@ int suite_load(const char *name_or_path, const suite_overrides *ov, suite **out,
             }
         }
     }
+    /* --data FILE must feed some task; two tasks on one file would give colliding sample ids
+     * (the datasets' own ids) and one task's samples would pass for the other's */
+    if (!rc && ov && ov->data_path && file_exists(ov->data_path) && !dir_exists(ov->data_path) &&
+        s->n_tasks) {
+        int used = 0;
+        for (int k = 0; k < s->n_tasks; k++)
+            used |= s->tasks[k].data_path && !strcmp(s->tasks[k].data_path, ov->data_path);
+        if (!used) {
+            snprintf(err, errlen, "--data %s: no dataset task of suite %s reads this file (its "
+                     "records fit none of them); choose the task with --task", ov->data_path,
+                     s->name);
+            rc = 1;
+        }
+    }
+    for (int a = 0; !rc && a < s->n_tasks; a++)
+        for (int b = a + 1; !rc && b < s->n_tasks; b++)
+            if (s->tasks[a].data_path && s->tasks[b].data_path &&
+                !strcmp(s->tasks[a].data_path, s->tasks[b].data_path)) {
+                snprintf(err, errlen, "tasks %s and %s both read %s: their sample ids (the "
+                         "dataset's own) would collide; run one of them (--task), or give each "
+                         "its own file", s->tasks[a].name, s->tasks[b].name, s->tasks[a].data_path);
+                rc = 1;
+            }
     if (!rc && s->n_tasks == 0) {
         snprintf(err, errlen, "suite %s: no task left to run%s%s", s->name,
                  s->n_skipped ? " (skipped: " : "", s->n_skipped ? s->skipped[0] : "");
@@ -750,9 +847,9 @@ int suite_check_window(const suite *s, int max_context, char *err, size_t errlen
         for (int k = 0; k < s->tasks[i].n_lengths; k++)
             if (s->tasks[i].lengths[k] > max_context) {
                 snprintf(err, errlen, "task %s: length %d exceeds the model's window of %d tokens "
-                         "(max_position_embeddings); refusing to truncate — choose --lengths up "
-                         "to %d", s->tasks[i].name, s->tasks[i].lengths[k], max_context,
-                         max_context);
+                         "(max_position_embeddings, a server's max_model_len or --max-context); "
+                         "refusing to truncate — choose --lengths up to %d", s->tasks[i].name,
+                         s->tasks[i].lengths[k], max_context, max_context);
                 return 1;
             }
     return 0;
@@ -769,6 +866,11 @@ void suite_task_cell(const suite_task *t, int index, int *li, int *di, int *si) 
 
 int suite_task_sample(const suite *s, const suite_task *t, int index, const suite_ctx *ctx,
                       eval_sample *out, char *err, size_t errlen) {
+    return suite_task_sample_keep_id(s, t, index, ctx, out, 0, err, errlen);
+}
+
+int suite_task_sample_keep_id(const suite *s, const suite_task *t, int index, const suite_ctx *ctx,
+                              eval_sample *out, int keep_id, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     const suite_kind *k = suite_kind_find(t->kind);
     if (!k) {
@@ -795,7 +897,13 @@ int suite_task_sample(const suite *s, const suite_task *t, int index, const suit
     }
     uint64_t seed = suite_seed(base, t->name, key, ctx && ctx->train);
     int rc = k->make(s, t, index, seed, ctx, out, err, errlen);
-    if (rc) { eval_sample_free(out); return rc; }
+    if (rc) { /* keep_id: the sample's own id (e.g. gsm8k/<line>) for the error record */
+        char *id = keep_id ? out->id : NULL;
+        if (keep_id) out->id = NULL;
+        eval_sample_free(out);
+        out->id = id;
+        return rc;
+    }
     if (out->meta) {
         char sd[32];
         snprintf(sd, sizeof sd, "%llu", (unsigned long long)seed);

@@ -164,6 +164,11 @@ int suite_check_window(const suite *s, int max_context, char *err, size_t errlen
  * Non-zero with err for a bad dataset line (file:line) or a length beyond max_context. */
 int suite_task_sample(const suite *s, const suite_task *t, int index, const suite_ctx *ctx,
                       eval_sample *out, char *err, size_t errlen);
+/* suite_task_sample_keep_id (added): as suite_task_sample; with keep_id = 1 a failed sample
+ * keeps its own id (e.g. gsm8k/<line> for a malformed line; NULL when the kind could not tell)
+ * in out->id for the error record — the caller then frees out with eval_sample_free. */
+int suite_task_sample_keep_id(const suite *s, const suite_task *t, int index, const suite_ctx *ctx,
+                              eval_sample *out, int keep_id, char *err, size_t errlen);
 
 /* suite_export_jsonl (added): writes every sample of every task of s as one JSON line —
  * {"id", "suite", "task", "length", "depth", "scorer", "max_new_tokens", "prompt",

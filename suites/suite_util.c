@@ -177,6 +177,74 @@ char *suite_read_file(const char *path, size_t *len, char *err, size_t errlen) {
     return buf;
 }
 
+static void lines_push(suite_lines *out, int *cap, char *p, int ln) {
+    if (out->n == *cap) {
+        *cap *= 2;
+        out->lines = realloc(out->lines, sizeof(char *) * (size_t)*cap);
+        out->lineno = realloc(out->lineno, sizeof(int) * (size_t)*cap);
+    }
+    out->lines[out->n] = p;
+    out->lineno[out->n] = ln;
+    out->n++;
+}
+
+/* lines_split_array: a file holding one JSON array of records (sanitized-mbpp.json, HF JSON
+ * exports) → one item per element, NUL-terminated in place at its separator; lineno = the
+ * physical line where the element starts. Strings and nesting are tracked so commas inside
+ * elements do not split. An array that never closes, or text after it, is an error. */
+static int lines_split_array(const char *path, char *buf, size_t len, size_t at, suite_lines *out,
+                             char *err, size_t errlen) {
+    int cap = 64, depth = 0, in_str = 0, esc = 0, ln = 1, closed = 0;
+    out->lines = malloc(sizeof(char *) * (size_t)cap);
+    out->lineno = malloc(sizeof(int) * (size_t)cap);
+    for (size_t i = 0; i < at; i++) ln += buf[i] == '\n';
+    char *start = NULL;
+    int start_ln = 0;
+    size_t i = at;
+    for (; i < len; i++) {
+        char ch = buf[i];
+        if (ch == '\n') ln++;
+        if (in_str) {
+            if (esc) esc = 0;
+            else if (ch == '\\') esc = 1;
+            else if (ch == '"') in_str = 0;
+            continue;
+        }
+        int ws = ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+        if (depth == 0) {
+            if (ch == '[' && !closed) { depth = 1; continue; }
+            if (ws) continue;
+            break; /* text after the array */
+        }
+        if (depth == 1 && (ch == ',' || ch == ']')) {
+            if (start) lines_push(out, &cap, start, start_ln);
+            else if (ch == ',') { /* an empty element: reported as malformed at its line */
+                lines_push(out, &cap, buf + i, ln);
+            }
+            buf[i] = 0;
+            start = NULL;
+            if (ch == ']') { depth = 0; closed = 1; }
+            continue;
+        }
+        if (depth == 1 && !start && !ws) { start = buf + i; start_ln = ln; }
+        if (ch == '"') in_str = 1;
+        else if (ch == '{' || ch == '[') depth++;
+        else if (ch == '}' || ch == ']') depth--;
+    }
+    if (!closed || i < len) {
+        snprintf(err, errlen, "%s:%d: %s", path, ln, !closed ? "JSON array not closed (expected "
+                 "']' before the end of the file)" : "unexpected text after the JSON array");
+        free(out->lines); free(out->lineno);
+        memset(out, 0, sizeof *out);
+        free(buf);
+        return 1;
+    }
+    out->buf = buf;
+    out->path = sdup(path);
+    out->array = 1;
+    return 0;
+}
+
 int suite_lines_load(const char *path, suite_lines *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     size_t len = 0;
@@ -188,6 +256,11 @@ int suite_lines_load(const char *path, suite_lines *out, char *err, size_t errle
         return 1;
     }
     sha256_hex_of(buf, len, out->sha256);
+    size_t lead = 0;
+    while (lead < len && (buf[lead] == ' ' || buf[lead] == '\t' || buf[lead] == '\r' || buf[lead] == '\n'))
+        lead++;
+    if (lead + 3 <= len && !memcmp(buf + lead, "\xEF\xBB\xBF", 3)) lead += 3; /* UTF-8 BOM */
+    if (lead < len && buf[lead] == '[') return lines_split_array(path, buf, len, lead, out, err, errlen);
     int cap = 64;
     out->lines = malloc(sizeof(char *) * (size_t)cap);
     out->lineno = malloc(sizeof(int) * (size_t)cap);
@@ -234,8 +307,12 @@ cJSON *suite_lines_parse(const suite_lines *l, int i, char *err, size_t errlen) 
     cJSON *o = cJSON_ParseWithOpts(l->lines[i], &end, 1);
     if (!o) {
         long off = end ? (long)(end - l->lines[i]) : 0;
-        snprintf(err, errlen, "%s:%d: malformed JSON near column %ld", l->path, l->lineno[i],
-                 off + 1);
+        if (l->array)
+            snprintf(err, errlen, "%s:%d: array element %d: malformed JSON", l->path,
+                     l->lineno[i], i + 1);
+        else
+            snprintf(err, errlen, "%s:%d: malformed JSON near column %ld", l->path, l->lineno[i],
+                     off + 1);
         return NULL;
     }
     if (!cJSON_IsObject(o)) {

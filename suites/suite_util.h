@@ -50,12 +50,15 @@ uint64_t suite_hash_str(const char *s);                /* FNV-1a 64 of a string 
 /* suite_read_file: the whole file, decompressed when it is gzip (magic 1f 8b). NULL with err. */
 char *suite_read_file(const char *path, size_t *len, char *err, size_t errlen);
 
-/* A JSONL file split into its non-blank lines; line numbers are 1-based physical lines. */
+/* A JSONL file split into its non-blank lines; line numbers are 1-based physical lines. A file
+ * whose first non-blank character is '[' is one JSON array of records instead (e.g. MBPP's
+ * sanitized-mbpp.json): one item per element, lineno = the line where the element starts. */
 typedef struct {
     char *path;
     char *buf;            /* file contents, lines NUL-terminated in place */
     char **lines; int *lineno; int n;
     char sha256[65];      /* of the (decompressed) contents */
+    int array;            /* 1 = the file is one JSON array (items are its elements) */
 } suite_lines;
 
 int suite_lines_load(const char *path, suite_lines *out, char *err, size_t errlen);

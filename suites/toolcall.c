@@ -531,6 +531,16 @@ static int bfcl_validate(const char *where, const suite_task *t, char *err, size
 }
 
 static int bfcl_prepare(suite_task *t, suite_task_cache *c, char *err, size_t errlen) {
+    /* BFCL's Java and JavaScript categories pass every value as a string and check it with
+     * their own type converters: the Python rules here would score them wrongly */
+    const char *base = strrchr(t->data_path, '/');
+    base = base ? base + 1 : t->data_path;
+    if (strstr(base, "_java") || strstr(base, "_javascript")) {
+        snprintf(err, errlen, "%s: BFCL's Java/JavaScript categories are not supported (their "
+                 "values are checked with Java/JS type converters); use the Python files "
+                 "(simple_python, multiple, parallel, parallel_multiple, irrelevance)", t->data_path);
+        return 1;
+    }
     if (suite_lines_load(t->data_path, &c->data, err, errlen)) return 1;
     if (!strcmp(sj_str(t->params, "category"), "irrelevance")) return 0;
     /* answers: params.answers, else possible_answer/<same name> next to the questions */

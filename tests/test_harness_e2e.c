@@ -193,6 +193,102 @@ static void test_bad_input(void) {
     CU_ASSERT_EQUAL(cli_run(3, a5), 2);
 }
 
+/* a length above the model's window is refused before the run starts: exit 2, no run dir */
+static void test_window_refused(void) {
+    char *argv[] = {"run", "--suite", SUITE_PATH, "--backend", "replay:/dev/null", "--max-context",
+                    "1500", "--run-id", "W", "--out", ROOT, "--progress", "off", NULL};
+    CU_ASSERT_EQUAL(cli_run(13, argv), 2);
+    char *p = hutil_asprintf("%s/W/samples.jsonl", ROOT);
+    CU_ASSERT_FALSE(hutil_file_exists(p));
+    free(p);
+    char *ok[] = {"run", "--suite", SUITE_PATH, "--backend", "replay:/dev/null", "--max-context",
+                  "2048", "--run-id", "W2", "--out", ROOT, "--progress", "off", NULL};
+    CU_ASSERT_EQUAL(cli_run(13, ok), 0);
+}
+
+/* malformed dataset lines: recorded under the dataset's own id (gsm8k/<zero-based line>) with
+ * status error and file:line; the run goes on */
+static void test_malformed_line_ids(void) {
+    char *sp = hutil_asprintf("%s/g.json", ROOT);
+    FILE *f = fopen(sp, "w");
+    fputs("{\"name\": \"g\", \"version\": 1, \"defaults\": {\"template\": \"raw\"}, \"tasks\": "
+          "[{\"name\": \"gsm8k\", \"kind\": \"gsm8k\", \"samples\": 0, "
+          "\"data\": \"tests/fixtures/suites/gsm8k_small.jsonl\"}]}\n", f);
+    fclose(f);
+    char *rp = hutil_asprintf("%s/g.jsonl", ROOT);
+    f = fopen(rp, "w");
+    fputs("{\"id\": \"gsm8k/0\", \"output\": \"So 7 left.\\n#### 7\"}\n", f);
+    fclose(f);
+    char *spec = hutil_asprintf("replay:%s", rp);
+    char *argv[] = {"run", "--suite", sp, "--backend", spec, "--run-id", "G", "--out", ROOT,
+                    "--progress", "off", NULL};
+    CU_ASSERT_EQUAL(cli_run(11, argv), 0);
+    char *smp = run_file("G", "samples.jsonl");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(smp);
+    int n = 0, has3 = 0, hash = 0, ok0 = 0;
+    for (char *line = strtok(smp, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *o = cJSON_Parse(line);
+        CU_ASSERT_PTR_NOT_NULL(o);
+        const char *id = hutil_json_str(o, "id", "");
+        n++;
+        if (strchr(id, '#')) hash++;
+        if (!strcmp(id, "gsm8k/0") && !strcmp(hutil_json_str(o, "status", ""), "ok")) ok0 = 1;
+        if (!strcmp(id, "gsm8k/3")) {
+            has3 = !strcmp(hutil_json_str(o, "status", ""), "error") &&
+                   strstr(hutil_json_str(o, "error", ""), "gsm8k_small.jsonl:4:") != NULL;
+        }
+        cJSON_Delete(o);
+    }
+    CU_ASSERT_EQUAL(n, 5);
+    CU_ASSERT(ok0);
+    CU_ASSERT(has3);
+    CU_ASSERT_EQUAL(hash, 0);
+    free(smp); free(spec); free(rp); free(sp);
+}
+
+/* BFCL v4 in its real shape (question = list of turns, "dict"/"float"/"array" types, dotted
+ * names, possible_answer/ beside the questions, nested dict answers, list alternatives, ""
+ * for omittable parameters, non-ASCII values) through the CLI with DSML replay outputs */
+static void test_bfcl_real_shape(void) {
+    char *sp = hutil_asprintf("%s/bf.json", ROOT);
+    FILE *f = fopen(sp, "w");
+    fputs("{\"name\": \"bf\", \"version\": 1, \"defaults\": {\"template\": \"chat\"}, \"tasks\": "
+          "[{\"name\": \"bfcl_parallel\", \"kind\": \"bfcl\", \"samples\": 0, \"params\": "
+          "{\"category\": \"parallel\"}, \"data\": \"tests/fixtures/suites/bfcl/BFCL_v4_parallel.json\"}]}\n", f);
+    fclose(f);
+    static const char *const calls[2] = {
+        /* order-free; Python lower-cases Ö */
+        "[{\"name\":\"stereo.play_artist\",\"arguments\":{\"artist\":\"Sigur Rós\",\"duration\":15}},"
+        "{\"name\":\"stereo.play_artist\",\"arguments\":{\"artist\":\"BJÖRK\",\"duration\":20}}]",
+        /* nested dict with an omitted optional key; list in the other order; optional omitted */
+        "[{\"name\":\"waste.estimate\",\"arguments\":{\"population\":{\"adults\":2,\"children\":2},"
+        "\"location\":\"Lyon\",\"tags\":[\"weekly\",\"home\"],\"ratio\":0.5}},"
+        "{\"name\":\"waste.estimate\",\"arguments\":{\"population\":{\"singles\":1},\"location\":\"Zurich\"}}]"};
+    char *rp = hutil_asprintf("%s/bf.jsonl", ROOT);
+    f = fopen(rp, "w");
+    for (int i = 0; i < 2; i++) {
+        char err[256], *block = NULL;
+        CU_ASSERT_EQUAL_FATAL(v4_dsml_render(calls[i], &block, err, sizeof err), 0);
+        cJSON *line = cJSON_CreateObject();
+        char id[32];
+        snprintf(id, sizeof id, "parallel_%d", i);
+        cJSON_AddStringToObject(line, "id", id);
+        cJSON_AddStringToObject(line, "output", block);
+        char *js = cJSON_PrintUnformatted(line);
+        fprintf(f, "%s\n", js);
+        free(js); free(block); cJSON_Delete(line);
+    }
+    fclose(f);
+    char *spec = hutil_asprintf("replay:%s", rp);
+    char *argv[] = {"run", "--suite", sp, "--backend", spec, "--run-id", "BF", "--out", ROOT,
+                    "--progress", "off", NULL};
+    CU_ASSERT_EQUAL(cli_run(11, argv), 0);
+    char *sum = run_file("BF", "summary.csv");
+    printf("\n%s", sum ? sum : "(none)\n");
+    CU_ASSERT(sum && strstr(sum, "bfcl_parallel,100.00,2,0/2,0\n"));
+    free(sum); free(spec); free(rp); free(sp);
+}
+
 static int setup(void) {
     strcpy(ROOT, "/tmp/v4eval-e2e-XXXXXX");
     if (!mkdtemp(ROOT)) return 1;
@@ -217,6 +313,9 @@ static const test_case TESTS[] = {
     {"run_replay", test_run_replay},
     {"compare", test_compare},
     {"bad_input", test_bad_input},
+    {"window_refused", test_window_refused},
+    {"malformed_line_ids", test_malformed_line_ids},
+    {"bfcl_real_shape", test_bfcl_real_shape},
     {"cleanup", test_cleanup},
     {NULL, NULL},
 };

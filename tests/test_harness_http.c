@@ -29,13 +29,16 @@ typedef struct {
 
 static server SRV;
 
-static void send_reply(int fd, int status, const char *body) {
-    char head[256];
+static void send_reply_h(int fd, int status, const char *extra, const char *body) {
+    char head[512];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                     "Connection: close\r\n\r\n", status, status == 200 ? "OK" : "Error", strlen(body));
+                     "%sConnection: close\r\n\r\n", status, status == 200 ? "OK" : "Error", strlen(body),
+                     extra ? extra : "");
     if (write(fd, head, (size_t)n) < 0 || write(fd, body, strlen(body)) < 0) {}
 }
+
+static void send_reply(int fd, int status, const char *body) { send_reply_h(fd, status, NULL, body); }
 
 static void handle(int fd) {
     struct timeval tv = {5, 0};
@@ -79,10 +82,23 @@ static void handle(int fd) {
     }
     int fail_status = SRV.fail_status ? SRV.fail_status : 500;
     pthread_mutex_unlock(&SRV.mu);
-    if (fail) {
+    if (fail && fail_status == 429) {
+        /* a rate limit that says when to come back (integer seconds, as servers send it) */
+        send_reply_h(fd, 429, "Retry-After: 1\r\n", "{\"error\":{\"message\":\"rate limited\"}}");
+    } else if (fail && fail_status == 400) {
+        /* vLLM's error object; the useful part lies beyond the first 200 characters */
+        send_reply(fd, 400, "{\"object\":\"error\",\"message\":\"This model's maximum context length "
+                            "is 4096 tokens. However, you requested 5000 tokens (4900 in the messages, "
+                            "100 in the completion). Please reduce the length of the messages or "
+                            "completion.\",\"type\":\"BadRequestError\",\"param\":null,\"code\":400}");
+    } else if (fail) {
         send_reply(fd, fail_status, "{\"error\":{\"message\":\"overloaded\"}}");
+    } else if (!strcmp(path, "/models")) {
+        send_reply(fd, 404, "{\"detail\":\"Not Found\"}"); /* base URL given without /v1 */
     } else if (!strcmp(path, "/v1/models")) {
-        send_reply(fd, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"m\"}]}");
+        send_reply(fd, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"m\"},{\"id\":\"test-model\","
+                            "\"object\":\"model\",\"owned_by\":\"vllm\",\"root\":\"/models/v4\","
+                            "\"parent\":null,\"max_model_len\":4096}]}");
     } else if (!strcmp(path, "/v1/completions")) {
         cJSON *o = cJSON_Parse(hend + 4);
         const char *prompt = hutil_json_str(o, "prompt", "");
@@ -93,6 +109,29 @@ static void handle(int fd) {
         char *s = cJSON_PrintUnformatted(rep);
         send_reply(fd, 200, s);
         free(s); free(text); cJSON_Delete(rep); cJSON_Delete(o);
+    } else if (!strcmp(path, "/v1/chat/completions") && strstr(hend + 4, "VLLMCALL")) {
+        /* vLLM with a tool parser: content and reasoning_content null, arguments a JSON string
+         * (non-ASCII escaped), two parallel calls, no usage block */
+        send_reply(fd, 200, "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"m\","
+                            "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                            "\"reasoning_content\":null,\"content\":null,\"tool_calls\":["
+                            "{\"id\":\"chatcmpl-tool-a\",\"type\":\"function\",\"function\":{\"name\":"
+                            "\"get_weather\",\"arguments\":\"{\\\"city\\\": \\\"Z\\\\u00fcrich\\\"}\"}},"
+                            "{\"id\":\"chatcmpl-tool-b\",\"type\":\"function\",\"function\":{\"name\":"
+                            "\"get_weather\",\"arguments\":\"{\\\"city\\\": \\\"Oslo\\\", \\\"days\\\": 3}\"}}]},"
+                            "\"logprobs\":null,\"finish_reason\":\"tool_calls\",\"stop_reason\":null}]}");
+    } else if (!strcmp(path, "/v1/chat/completions") && strstr(hend + 4, "BADARGS")) {
+        /* the model wrote arguments that are not JSON */
+        send_reply(fd, 200, "{\"choices\":[{\"index\":0,\"finish_reason\":\"tool_calls\",\"message\":"
+                            "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\","
+                            "\"type\":\"function\",\"function\":{\"name\":\"calc\","
+                            "\"arguments\":\"{\\\"x\\\": 6,\"}}]}}],\"usage\":{\"prompt_tokens\":11,"
+                            "\"completion_tokens\":4}}");
+    } else if (!strcmp(path, "/v1/chat/completions") && strstr(hend + 4, "THINKLONG")) {
+        /* newer vLLM names the field "reasoning"; thinking ran out of tokens: content null */
+        send_reply(fd, 200, "{\"choices\":[{\"index\":0,\"finish_reason\":\"length\",\"message\":"
+                            "{\"role\":\"assistant\",\"reasoning\":\"step 1, step 2\",\"content\":null}}],"
+                            "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":32,\"total_tokens\":41}}");
     } else if (!strcmp(path, "/v1/chat/completions") && strstr(hend + 4, "CALL")) {
         send_reply(fd, 200, "{\"choices\":[{\"index\":0,\"finish_reason\":\"tool_calls\",\"message\":"
                             "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"c1\","
@@ -178,6 +217,7 @@ static void test_completions(void) {
     backend *b;
     CU_ASSERT_EQUAL_FATAL(backend_open(&o, &b, err, sizeof err), 0);
     CU_ASSERT_STRING_EQUAL(SRV.last_path, "/v1/models"); /* the reachability probe */
+    CU_ASSERT_EQUAL(b->max_context, 4096);               /* vLLM's max_model_len for our model */
     eval_sample s;
     raw_sample(&s, "t/0", "2+2=");
     backend_result r;
@@ -284,6 +324,108 @@ static void test_retries(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "HTTP 400"));
     backend_result_free(&r);
     b->close(b);
+    server_stop();
+}
+
+/* reply shapes of real servers (vLLM/SGLang): null content and reasoning with tool calls,
+ * escaped non-ASCII in arguments, missing usage, "reasoning" instead of "reasoning_content",
+ * arguments that are not JSON (the model's failure: scored, not a run error) */
+static void test_server_shapes(void) {
+    CU_ASSERT_EQUAL_FATAL(server_start(), 0);
+    char url[128], err[1024];
+    backend_opts o = opts_for(SRV.port, url, sizeof url);
+    backend *b;
+    CU_ASSERT_EQUAL_FATAL(backend_open(&o, &b, err, sizeof err), 0);
+    eval_sample s;
+    raw_sample(&s, "c/1", "<｜begin▁of▁sentence｜>…");
+    s.chat = 1;
+    s.messages = cJSON_Parse("[{\"role\":\"user\",\"content\":\"VLLMCALL weather\"}]");
+    backend_result r;
+    int fatal = 0;
+    CU_ASSERT_EQUAL_FATAL(b->generate(b, &s, &r, &fatal, err, sizeof err), 0);
+    CU_ASSERT_PTR_NULL(strstr(r.output, "</think>"));   /* null reasoning is no reasoning */
+    CU_ASSERT_STRING_EQUAL(r.finish, "tool_calls");
+    CU_ASSERT_EQUAL(r.tokens_in, 0);                  /* no usage: the runner counts */
+    char *parsed = NULL;
+    CU_ASSERT_EQUAL(v4_dsml_parse(r.output, strlen(r.output), 0, &parsed, err, sizeof err), 0);
+    cJSON *pj = cJSON_Parse(parsed ? parsed : "{}");
+    cJSON *calls = cJSON_GetObjectItem(pj, "tool_calls");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(calls), 2);
+    CU_ASSERT_STRING_EQUAL(hutil_json_str(cJSON_GetObjectItem(cJSON_GetArrayItem(calls, 0), "arguments"),
+                                          "city", ""), "Z\xc3\xbcrich");
+    CU_ASSERT_EQUAL(hutil_json_num(cJSON_GetObjectItem(cJSON_GetArrayItem(calls, 1), "arguments"),
+                                   "days", 0), 3);
+    cJSON_Delete(pj);
+    free(parsed);
+    backend_result_free(&r);
+    cJSON_Delete(s.messages);
+    s.messages = cJSON_Parse("[{\"role\":\"user\",\"content\":\"THINKLONG\"}]");
+    CU_ASSERT_EQUAL_FATAL(b->generate(b, &s, &r, &fatal, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(r.output, "step 1, step 2</think>");
+    CU_ASSERT_STRING_EQUAL(r.finish, "length");
+    CU_ASSERT_EQUAL(r.tokens_out, 32);
+    backend_result_free(&r);
+    cJSON_Delete(s.messages);
+    s.messages = cJSON_Parse("[{\"role\":\"user\",\"content\":\"BADARGS\"}]");
+    err[0] = 0;
+    CU_ASSERT_EQUAL_FATAL(b->generate(b, &s, &r, &fatal, err, sizeof err), 0);
+    printf("    bad arguments kept as: %s\n", r.output);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.output, "tool_calls>"));
+    /* the engine's renderer keeps the broken text as one string parameter: whatever the
+     * parser makes of it, no "x" = 6 is invented */
+    parsed = NULL;
+    if (v4_dsml_parse(r.output, strlen(r.output), 0, &parsed, err, sizeof err) == 0) {
+        pj = cJSON_Parse(parsed);
+        cJSON *a0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(pj, "tool_calls"), 0), "arguments");
+        CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(a0, "x"));
+        cJSON_Delete(pj);
+    }
+    free(parsed);
+    CU_ASSERT_EQUAL(fatal, 0);
+    backend_result_free(&r);
+    cJSON_Delete(s.messages);
+    b->close(b);
+    server_stop();
+}
+
+/* 429 with Retry-After: 1 waits that long (not the 0.01 s backoff) and then succeeds; a vLLM
+ * error object is quoted by its message, in full */
+static void test_rate_limit_and_errors(void) {
+    CU_ASSERT_EQUAL_FATAL(server_start(), 0);
+    char url[128], err[1024];
+    backend_opts o = opts_for(SRV.port, url, sizeof url);
+    backend *b;
+    CU_ASSERT_EQUAL_FATAL(backend_open(&o, &b, err, sizeof err), 0);
+    eval_sample s;
+    raw_sample(&s, "t/2", "y");
+    backend_result r;
+    int fatal = 0;
+    SRV.fail_next = 1;
+    SRV.fail_status = 429;
+    SRV.n_posts = 0;
+    double t0 = hutil_mono();
+    CU_ASSERT_EQUAL(b->generate(b, &s, &r, &fatal, err, sizeof err), 0);
+    double dt = hutil_mono() - t0;
+    printf("    429 then 200 after %.2f s\n", dt);
+    CU_ASSERT_EQUAL(SRV.n_posts, 2);
+    CU_ASSERT(dt >= 0.9 && dt < 5);
+    CU_ASSERT_STRING_EQUAL(r.output ? r.output : "", "answer to [y]");
+    backend_result_free(&r);
+    SRV.fail_next = 1;
+    SRV.fail_status = 400;
+    CU_ASSERT_NOT_EQUAL(b->generate(b, &s, &r, &fatal, err, sizeof err), 0);
+    printf("    %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "HTTP 400: This model's maximum context length is 4096"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "Please reduce the length"));
+    backend_result_free(&r);
+    b->close(b);
+    /* a base URL without /v1 whose /models is 404: one clear message at open */
+    char bare[128];
+    snprintf(bare, sizeof bare, "http://127.0.0.1:%d", SRV.port);
+    o.base_url = bare;
+    CU_ASSERT_NOT_EQUAL(backend_open(&o, &b, err, sizeof err), 0);
+    printf("    %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "should end in /v1"));
     server_stop();
 }
 
@@ -398,6 +540,8 @@ static const test_case TESTS[] = {
     {"completions", test_completions},
     {"chat", test_chat},
     {"retries", test_retries},
+    {"server_shapes", test_server_shapes},
+    {"rate_limit_and_errors", test_rate_limit_and_errors},
     {"unreachable", test_unreachable},
     {"concurrent_run", test_concurrent_run},
     {NULL, NULL},

@@ -168,11 +168,55 @@ static void test_record_roundtrip(void) {
     record_free(&r);
 }
 
+/* utf8_ok: 1 when s is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF) */
+static int utf8_ok(const unsigned char *s) {
+    while (*s) {
+        int n = *s < 0x80 ? 1 : (*s & 0xE0) == 0xC0 ? 2 : (*s & 0xF0) == 0xE0 ? 3 : (*s & 0xF8) == 0xF0 ? 4 : 0;
+        if (!n || (n == 2 && *s < 0xC2)) return 0;
+        unsigned cp = n == 1 ? *s : *s & (0x7F >> n);
+        for (int i = 1; i < n; i++) {
+            if ((s[i] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        s += n;
+    }
+    return 1;
+}
+
+/* a raw generation cut mid-character reaches the record through the scorer's details (the
+ * thinking part) and extracted: the line must still be valid UTF-8 JSON */
+static void test_record_utf8(void) {
+    sample_record r;
+    record_init(&r);
+    r.id = strdup("niah/1024/0");
+    r.status = strdup("ok");
+    r.output = strdup("ok \xE2\x82\xAC");
+    r.extracted = strdup("cut \xD0");
+    r.meta = cJSON_CreateObject();
+    cJSON *sc = cJSON_AddObjectToObject(r.meta, "score");
+    cJSON_AddStringToObject(sc, "thinking", "05\xC2" "987\xC3\xAAt \xF0\x9F\x98");
+    char *line = record_to_json(&r);
+    printf("\n    %s\n", line);
+    CU_ASSERT(utf8_ok((const unsigned char *)line));
+    cJSON *o = cJSON_Parse(line);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    CU_ASSERT_STRING_EQUAL(hutil_json_str(o, "output", ""), "ok \xE2\x82\xAC"); /* valid text kept */
+    CU_ASSERT_STRING_EQUAL(hutil_json_str(o, "extracted", ""), "cut \xEF\xBF\xBD");
+    CU_ASSERT_STRING_EQUAL(hutil_json_str(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "meta"), "score"), "thinking", ""),
+                           "05\xEF\xBF\xBD" "987\xC3\xAAt \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    cJSON_Delete(o);
+    free(line);
+    record_free(&r);
+}
+
 static const test_case TESTS[] = {
     {"summary_csv", test_summary_csv},
     {"results_csv", test_results_csv},
     {"pass_at_k_rows", test_pass_at_k_rows},
     {"record_roundtrip", test_record_roundtrip},
+    {"record_utf8", test_record_utf8},
     {NULL, NULL},
 };
 TEST_MAIN("harness_results", TESTS)

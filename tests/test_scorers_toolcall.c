@@ -122,6 +122,21 @@ static void test_string_standardisation(void) {
     char *s = toolcall_standardize_string("A b,c.d/e-f_g*h^i'J");
     CU_ASSERT_STRING_EQUAL(s, "abcdefghi\"j");
     free(s);
+    /* Python lower-cases every script (BFCL: re.sub(...).lower()): values checked against
+     * Python 3's "…".lower() */
+    static const char *const pairs[][2] = {
+        {"BJÖRK", "björk"}, {"ZÜRICH, Schweiz", "zürichschweiz"}, {"ŁÓDŹ", "łódź"},
+        {"ΑΘΉΝΑ", "αθήνα"}, {"МОСКВА", "москва"}, {"ЁЖ", "ёж"}, {"ĐÀ NẴNG", "đànẵng"},
+        {"İstanbul", "i\xcc\x87stanbul"}, {"ＴＯＫＹＯ", "ｔｏｋｙｏ"}, {"東京", "東京"},
+        {"ŸŽ", "ÿž"}, {"ẞ", "ß"}, {"ΟΔΥΣΣΕΥΣ", "οδυσσευς"}, {"ΟΔΥΣΣΕΥΣ ΚΑΙ", "οδυσσευσκαι"},
+        {"ΟΔΥΣΣΕΥΣ!", "οδυσσευς!"}, {"Σ", "σ"}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        s = toolcall_standardize_string(pairs[i][0]);
+        if (strcmp(s, pairs[i][1])) printf("\n    %s -> %s, want %s", pairs[i][0], s, pairs[i][1]);
+        CU_ASSERT_STRING_EQUAL(s, pairs[i][1]);
+        free(s);
+    }
+    CU_ASSERT_EQUAL(check(CALL("{\"city\":\"ZÜRICH\"}"), "[{\"get_weather\":{\"city\":[\"Zürich\"]}}]", et), 1);
 }
 
 static void test_lists_dicts(void) {

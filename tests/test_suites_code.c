@@ -152,9 +152,70 @@ static void test_mbpp_loader(void) {
     suite_free(s);
 }
 
+/* sanitized-mbpp.json: one JSON array (here split over two lines, strings holding , ] }),
+ * "prompt" instead of "text", "test_imports" instead of "test_setup_code"; the canonical code
+ * passes its asserts when run as the scorer assembles it */
+static void test_mbpp_sanitized(void) {
+    suite *s = load_code("mbpp", "tests/fixtures/suites/mbpp_sanitized_small.json", "raw");
+    CU_ASSERT_FATAL(s != NULL);
+    const suite_task *t = &s->tasks[0];
+    CU_ASSERT_EQUAL(suite_task_count(t), 3);
+    suite_ctx ctx = {0};
+    eval_sample x;
+    char err[V4_ERRLEN];
+    cJSON *progs = cJSON_CreateArray();
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL_FATAL(suite_task_sample(s, t, i, &ctx, &x, err, sizeof err), 0);
+        CU_ASSERT_STRING_EQUAL(x.id, i ? "5" : "2");
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(x.target, "entry_point")->valuestring,
+                               i ? "hyp" : "shared_items");
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(x.target, "test_setup_code")->valuestring,
+                               i ? "import math\n" : "");
+        CU_ASSERT(strstr(x.prompt, i ? "here is your task: Write a function to compute the hypotenuse, "
+                                       "comma, bracket ] and brace } in text."
+                                     : "shared elements of two tuples, e.g. ('\xc3\xa9', '\xc3\x9f')") != NULL);
+        char *prog = NULL;
+        const cJSON *tl = cJSON_GetObjectItem(x.target, "test_list"), *a;
+        CU_ASSERT(asprintf(&prog, "%s\n%s\n", cJSON_GetObjectItem(x.target, "test_setup_code")->valuestring,
+                           cJSON_GetObjectItem(x.meta, "canonical_solution")->valuestring) > 0);
+        cJSON_ArrayForEach(a, tl) {
+            char *q = NULL;
+            CU_ASSERT(asprintf(&q, "%s%s\n", prog, a->valuestring) > 0);
+            free(prog);
+            prog = q;
+        }
+        cJSON_AddItemToArray(progs, cJSON_CreateString(prog));
+        free(prog);
+        eval_sample_free(&x);
+    }
+    if (access("/usr/bin/python3", X_OK) == 0) CU_ASSERT_EQUAL(run_python(progs), 0);
+    cJSON_Delete(progs);
+    CU_ASSERT_NOT_EQUAL(suite_task_sample(s, t, 2, &ctx, &x, err, sizeof err), 0);
+    printf("\n    %s\n", err);
+    CU_ASSERT(strstr(err, "mbpp_sanitized_small.json:2: field \"test_list\"") != NULL);
+    suite_free(s);
+    /* an array that never closes is one file:line error */
+    char path[] = "/tmp/v4eval_arr_XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    const char *torn = "[{\"task_id\": 1, \"prompt\": \"]\"},\n {\"task_id\": 2";
+    if (write(fd, torn, strlen(torn)) != (ssize_t)strlen(torn)) CU_FAIL("write");
+    close(fd);
+    suite_overrides ov = {0};
+    const char *tasks[1] = {"mbpp"};
+    ov.tasks = tasks; ov.n_tasks = 1; ov.data_path = path;
+    s = NULL;
+    CU_ASSERT_NOT_EQUAL(suite_load("code", &ov, &s, err, sizeof err), 0);
+    printf("    %s\n", err);
+    CU_ASSERT(strstr(err, "JSON array not closed") != NULL);
+    if (s) suite_free(s);
+    unlink(path);
+}
+
 static const test_case TESTS[] = {
     {"synth_canonical", test_synth_canonical},
     {"humaneval_loader", test_humaneval_loader},
     {"mbpp_loader", test_mbpp_loader},
+    {"mbpp_sanitized", test_mbpp_sanitized},
     {NULL, NULL}};
 TEST_MAIN("suites_code", TESTS)

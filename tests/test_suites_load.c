@@ -213,6 +213,68 @@ static void test_export(void) {
     free(a); free(b); free(t);
 }
 
+static const suite_task *task_named(const suite *s, const char *name) {
+    for (int i = 0; i < s->n_tasks; i++)
+        if (!strcmp(s->tasks[i].name, name)) return &s->tasks[i];
+    return NULL;
+}
+
+/* --data routing: a FILE goes to the dataset tasks its records fit (HumanEval → humaneval, not
+ * mbpp; BFCL_v4_parallel.json → bfcl_parallel only), never to two tasks at once (the datasets'
+ * own ids would collide and one task's samples would be skipped as the other's); a FILE that
+ * fits no task and two tasks on one file are one-line errors; DIR/<kind dir>/<file> is found */
+static void test_data_routing(void) {
+    suite_overrides ov = {0};
+    suite *s = NULL;
+    char err[V4_ERRLEN];
+    ov.data_path = "tests/fixtures/suites/humaneval_small.jsonl.gz";
+    CU_ASSERT_EQUAL_FATAL(suite_load("code", &ov, &s, err, sizeof err), 0);
+    CU_ASSERT_PTR_NOT_NULL(task_named(s, "humaneval"));
+    CU_ASSERT_PTR_NULL(task_named(s, "mbpp"));            /* default file absent: skipped */
+    CU_ASSERT_STRING_EQUAL(task_named(s, "humaneval")->data_path, ov.data_path);
+    suite_free(s);
+    ov.data_path = "tests/fixtures/suites/bfcl/BFCL_v4_parallel.json";
+    CU_ASSERT_EQUAL_FATAL(suite_load("toolcall", &ov, &s, err, sizeof err), 0);
+    int n_bfcl = 0;
+    for (int i = 0; i < s->n_tasks; i++) n_bfcl += s->tasks[i].data_path != NULL;
+    CU_ASSERT_EQUAL(n_bfcl, 1);
+    CU_ASSERT_PTR_NOT_NULL(task_named(s, "bfcl_parallel"));
+    suite_free(s);
+    s = NULL;
+    ov.data_path = "tests/fixtures/suites/humaneval_small.jsonl.gz";
+    CU_ASSERT_NOT_EQUAL(suite_load("math", &ov, &s, err, sizeof err), 0);
+    printf("\n    %s\n", err);
+    CU_ASSERT(strstr(err, "no dataset task of suite math reads this file") != NULL);
+    /* explicit tasks on one file */
+    const char *two[2] = {"humaneval", "mbpp"};
+    ov.tasks = two;
+    ov.n_tasks = 2;
+    s = NULL;
+    CU_ASSERT_NOT_EQUAL(suite_load("code", &ov, &s, err, sizeof err), 0);
+    printf("    %s\n", err);
+    CU_ASSERT(strstr(err, "tasks humaneval and mbpp both read") != NULL);
+    ov.tasks = NULL;
+    ov.n_tasks = 0;
+    /* DIR holding gsm8k/test.jsonl and math/test.jsonl (the same base name) */
+    char dir[] = "/tmp/v4eval_data_XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/gsm8k %s/math && cp tests/fixtures/suites/gsm8k_small.jsonl "
+             "%s/gsm8k/test.jsonl && cp tests/fixtures/suites/math_small.jsonl %s/math/test.jsonl",
+             dir, dir, dir, dir);
+    CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    ov.data_path = dir;
+    s = NULL;
+    CU_ASSERT_EQUAL(suite_load("math", &ov, &s, err, sizeof err), 0);
+    if (s) {
+        CU_ASSERT(task_named(s, "gsm8k") && strstr(task_named(s, "gsm8k")->data_path, "/gsm8k/test.jsonl"));
+        CU_ASSERT(task_named(s, "math500") && strstr(task_named(s, "math500")->data_path, "/math/test.jsonl"));
+        suite_free(s);
+    } else printf("    %s\n", err);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static const test_case TESTS[] = {
     {"export", test_export},
     {"sha256_vectors", test_sha256_vectors},
@@ -221,5 +283,6 @@ static const test_case TESTS[] = {
     {"hash", test_hash},
     {"overrides", test_overrides},
     {"errors", test_errors},
+    {"data_routing", test_data_routing},
     {NULL, NULL}};
 TEST_MAIN("suites_load", TESTS)

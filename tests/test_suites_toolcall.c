@@ -3,6 +3,7 @@
  * requests that mention the values, DSML reference that parses back to the intended calls)
  * and the BFCL v4 loader on hand-written fixtures (ids, answers, type conversion, errors).
  */
+#include <unistd.h>
 #include "tests/test_util.h"
 #include "suites/suite.h"
 
@@ -150,6 +151,28 @@ static void test_bfcl_loader(void) {
     CU_ASSERT(strstr(err, ":4: id \"simple_python_3\" has no ground truth") != NULL);
     printf("\n    %s\n", err);
     suite_free(s);
+
+    /* a Java/JavaScript category file is refused, not scored with the Python rules */
+    char jpath[] = "/tmp/v4eval_bfcl_XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(jpath));
+    char *jf = NULL;
+    CU_ASSERT(asprintf(&jf, "%s/BFCL_v4_simple_java.json", jpath) > 0);
+    FILE *f = fopen(jf, "w");
+    fputs("{\"id\": \"simple_java_0\", \"question\": [[{\"role\": \"user\", \"content\": \"x\"}]], "
+          "\"function\": [{\"name\": \"f\", \"parameters\": {\"type\": \"dict\", \"properties\": "
+          "{\"n\": {\"type\": \"integer\"}}, \"required\": [\"n\"]}}]}\n", f);
+    fclose(f);
+    suite_overrides ov = {0};
+    const char *tk[1] = {"bfcl_simple"};
+    ov.tasks = tk; ov.n_tasks = 1; ov.data_path = jf;
+    suite *sj = NULL;
+    CU_ASSERT_NOT_EQUAL(suite_load("toolcall", &ov, &sj, err, sizeof err), 0);
+    printf("    %s\n", err);
+    CU_ASSERT(strstr(err, "Java/JavaScript categories are not supported") != NULL);
+    if (sj) suite_free(sj);
+    unlink(jf);
+    rmdir(jpath);
+    free(jf);
 
     s = load_tc("bfcl_irrelevance", "tests/fixtures/suites/bfcl/");
     CU_ASSERT_FATAL(s != NULL);
