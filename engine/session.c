@@ -185,13 +185,15 @@ static int ls_copy(v4_session *ds, const v4_session *ss, int l) {
         memcpy(d->sk, x->sk, sizeof(float) * n);
         memcpy(d->sz, x->sz, sizeof(float) * n);
         if (ls_reserve(ds, l, x->n_main)) return -1;
-        memcpy(d->cmain, x->cmain, sizeof(float) * (size_t)x->n_main * c->head_dim);
+        if (x->n_main) /* cmain may still be NULL: nothing emitted yet */
+            memcpy(d->cmain, x->cmain, sizeof(float) * (size_t)x->n_main * c->head_dim);
     }
     if (L->ratio == 4) {
         size_t n = (size_t)cmp_state_rows(&L->idx_cmp) * L->idx_cmp.w;
         memcpy(d->isk, x->isk, sizeof(float) * n);
         memcpy(d->isz, x->isz, sizeof(float) * n);
-        memcpy(d->kidx, x->kidx, sizeof(float) * (size_t)x->n_idx * c->index_head_dim);
+        if (x->n_idx)
+            memcpy(d->kidx, x->kidx, sizeof(float) * (size_t)x->n_idx * c->index_head_dim);
     }
     d->n_main = x->n_main;
     d->n_idx = x->n_idx;
