@@ -4,6 +4,7 @@
  * count); FP8 and FP4 sum each scale block first and multiply the block sum by its E8M0 scale
  * (an exact power of two), as the SIMD variants do. Also the run-time choice of the variant.
  */
+#include <cpuid.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,12 @@ void kern_fq8_plain(float *v, int n, float inv, float s) {
 const kern_table kern_scalar_table = {
     "scalar", {ks_f32, ks_bf16, ks_f16, ks_fp8, ks_fp4}, ks_qk, ks_pv, ks_expsum, kern_fq8_plain};
 
+/* cpu_has_f16c: CPUID leaf 1, ECX bit 29 (clang's __builtin_cpu_supports has no "f16c"). */
+static int cpu_has_f16c(void) {
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+
 const kern_table *kern_table_get(kern_level lv) {
     __builtin_cpu_init();
     switch (lv) {
@@ -172,7 +179,7 @@ const kern_table *kern_table_get(kern_level lv) {
         return &kern_scalar_table;
     case KERN_AVX2:
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                       __builtin_cpu_supports("f16c")
+                       cpu_has_f16c()
                    ? &kern_avx2_table
                    : NULL;
     case KERN_AVX512:
