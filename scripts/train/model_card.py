@@ -8,7 +8,8 @@ drops any train prompt equal to one of those eval prompts) per suite, task and c
 Nothing is typed by hand: rerun it after every training run.
 
 Usage: model_card.py [--model models/tiny-v4] [--suites longctx,math,toolcall,code]
-                     [--lengths 1024,2048,4096,8192,16384,32768] [--limit N] [--qat on|off]
+                     [--lengths 1024,2048,4096,8192,16384,32768] [--limit N]
+                     [--suite-limit SUITE=N …] [--qat on|off]
                      [--threads N] [--out-root build/card]
 Exit 0 when the card was written (a suite that failed is reported in the card), 2 bad input.
 """
@@ -45,8 +46,9 @@ def run_suite(args, suite):
            "--out", args.out_root, "--qat", args.qat, "--progress", "lines"]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
-    if args.limit:
-        cmd += ["--limit", str(args.limit)]
+    limit = dict(kv.split("=", 1) for kv in args.suite_limit).get(suite, args.limit)
+    if int(limit):
+        cmd += ["--limit", str(limit)]
     if suite == "longctx" and args.lengths:
         cmd += ["--lengths", args.lengths]
     t0 = time.time()
@@ -72,6 +74,8 @@ def main():
     ap.add_argument("--suites", default="longctx,math,toolcall,code")
     ap.add_argument("--lengths", default="1024,2048,4096,8192,16384,32768")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--suite-limit", action="append", default=[], metavar="SUITE=N",
+                    help="per-suite --limit (e.g. longctx=3), overriding --limit")
     ap.add_argument("--qat", default="off", choices=["on", "off"])
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--engine", default="bin/v4eval")
