@@ -108,25 +108,6 @@ typedef struct {
     size_t errlen;
 } chat_list;
 
-static void chat_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void chat_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static const char *type_name(const cJSON *v) {
-    if (!v) return "nothing";
-    if (cJSON_IsString(v)) return "a string";
-    if (cJSON_IsNumber(v)) return "a number";
-    if (cJSON_IsBool(v)) return "a boolean";
-    if (cJSON_IsNull(v)) return "null";
-    if (cJSON_IsArray(v)) return "an array";
-    return "an object";
-}
-
 /* Python truthiness of a JSON value (absent = falsy). */
 static int truthy(const cJSON *v) {
     if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v)) return 0;
@@ -179,9 +160,9 @@ static void list_free(chat_list *l) {
 static int merge_messages(const cJSON *msgs, chat_list *l) {
     int i = 0;
     for (const cJSON *msg = msgs->child; msg; msg = msg->next, i++) {
-        if (!cJSON_IsObject(msg)) { chat_err(l->err, l->errlen, "messages[%d]: expected an object, found %s", i, type_name(msg)); return 0; }
+        if (!cJSON_IsObject(msg)) { tj_errf(l->err, l->errlen, "messages[%d]: expected an object, found %s", i, tj_type_name(msg)); return 0; }
         const cJSON *role = field(msg, "role");
-        if (!cJSON_IsString(role)) { chat_err(l->err, l->errlen, "messages[%d].role: expected a string, found %s", i, type_name(role)); return 0; }
+        if (!cJSON_IsString(role)) { tj_errf(l->err, l->errlen, "messages[%d].role: expected a string, found %s", i, tj_type_name(role)); return 0; }
         const char *r = role->valuestring;
         chat_msg *last = l->n ? &l->m[l->n - 1] : NULL;
         int last_is_user = last && !strcmp(last->role, "user");
@@ -189,21 +170,21 @@ static int merge_messages(const cJSON *msgs, chat_list *l) {
             const cJSON *id = field(msg, "tool_call_id");
             chat_block b = {BLOCK_TOOL_RESULT, field(msg, "content"), cJSON_IsString(id) ? id->valuestring : "", 0, i};
             if (!last_is_user) last = list_push(l, "user", NULL, i);
-            if (!last || !block_push(last, b)) { chat_err(l->err, l->errlen, "out of memory"); return 0; }
+            if (!last || !block_push(last, b)) { tj_errf(l->err, l->errlen, "out of memory"); return 0; }
         } else if (!strcmp(r, "user")) {
             const cJSON *content = field(msg, "content");
             if (content && !cJSON_IsString(content)) {
-                chat_err(l->err, l->errlen, "messages[%d].content: expected a string, found %s", i, type_name(content));
+                tj_errf(l->err, l->errlen, "messages[%d].content: expected a string, found %s", i, tj_type_name(content));
                 return 0;
             }
             chat_block b = {BLOCK_TEXT, content, "", 0, i};
             if (!(last_is_user && !last->task)) last = list_push(l, "user", msg, i);
-            if (!last || !block_push(last, b)) { chat_err(l->err, l->errlen, "out of memory"); return 0; }
+            if (!last || !block_push(last, b)) { tj_errf(l->err, l->errlen, "out of memory"); return 0; }
         } else if (!strcmp(r, "system") || !strcmp(r, "developer") || !strcmp(r, "assistant") ||
                    !strcmp(r, "latest_reminder")) {
-            if (!list_push(l, r, msg, i)) { chat_err(l->err, l->errlen, "out of memory"); return 0; }
+            if (!list_push(l, r, msg, i)) { tj_errf(l->err, l->errlen, "out of memory"); return 0; }
         } else {
-            chat_err(l->err, l->errlen, "messages[%d].role: unknown role \"%s\" (expected system, user, developer, assistant, tool or latest_reminder)", i, r);
+            tj_errf(l->err, l->errlen, "messages[%d].role: unknown role \"%s\" (expected system, user, developer, assistant, tool or latest_reminder)", i, r);
             return 0;
         }
     }
@@ -294,7 +275,7 @@ static void drop_thinking(chat_list *l) {
 static int put_content(const cJSON *v, const char *what, int src, text_buf *b, char *err, size_t errlen) {
     if (!truthy(v)) return 1;
     if (!cJSON_IsString(v)) {
-        chat_err(err, errlen, "messages[%d].%s: expected a string, found %s", src, what, type_name(v));
+        tj_errf(err, errlen, "messages[%d].%s: expected a string, found %s", src, what, tj_type_name(v));
         return 0;
     }
     tb_puts(b, v->valuestring);
@@ -307,19 +288,19 @@ static int put_py_str(const cJSON *v, const char *what, int src, text_buf *b, ch
     if (!v) return 1; /* absent: the reference's .get(key, "") */
     if (cJSON_IsNull(v)) { tb_puts(b, "None"); return 1; }
     if (cJSON_IsString(v)) { tb_puts(b, v->valuestring); return 1; }
-    chat_err(err, errlen, "messages[%d].%s: expected a string, found %s", src, what, type_name(v));
+    tj_errf(err, errlen, "messages[%d].%s: expected a string, found %s", src, what, tj_type_name(v));
     return 0;
 }
 
 static int render_tools(const cJSON *tools, int src, text_buf *b, char *err, size_t errlen) {
-    if (!cJSON_IsArray(tools)) { chat_err(err, errlen, "messages[%d].tools: expected an array, found %s", src, type_name(tools)); return 0; }
+    if (!cJSON_IsArray(tools)) { tj_errf(err, errlen, "messages[%d].tools: expected an array, found %s", src, tj_type_name(tools)); return 0; }
     tb_puts(b, "\n\n");
     tb_puts(b, TOOLS_HEAD);
     int j = 0;
     for (const cJSON *t = tools->child; t; t = t->next, j++) {
         const cJSON *fn = field(t, "function");
         if (!cJSON_IsObject(t) || !fn) {
-            chat_err(err, errlen, "messages[%d].tools[%d].function: missing (tools use the OpenAI {\"type\": \"function\", \"function\": {...}} form)", src, j);
+            tj_errf(err, errlen, "messages[%d].tools[%d].function: missing (tools use the OpenAI {\"type\": \"function\", \"function\": {...}} form)", src, j);
             return 0;
         }
         if (j) tb_putc(b, '\n');
@@ -390,7 +371,7 @@ static int render_assistant(const chat_list *l, int idx, const v4_chat_opts *o, 
     if (truthy(tc)) {
         char sub[V4_ERRLEN - 64];
         if (dsml_render_block(tc, b, sub, sizeof sub)) {
-            chat_err(err, errlen, "messages[%d].%s", m->src, sub);
+            tj_errf(err, errlen, "messages[%d].%s", m->src, sub);
             return 0;
         }
     }
@@ -410,8 +391,8 @@ static int render_message(const chat_list *l, int idx, const v4_chat_opts *o, in
     } else if (!strcmp(r, "developer")) {
         const cJSON *c = field(m->msg, "content");
         if (!truthy(c) || !cJSON_IsString(c)) {
-            chat_err(err, errlen, "messages[%d].content: a developer message needs non-empty string content, found %s", m->src,
-                     cJSON_IsString(c) ? "an empty string" : type_name(c));
+            tj_errf(err, errlen, "messages[%d].content: a developer message needs non-empty string content, found %s", m->src,
+                     cJSON_IsString(c) ? "an empty string" : tj_type_name(c));
             return 0;
         }
         tb_puts(b, USER_TOKEN);
@@ -436,7 +417,7 @@ static int render_message(const chat_list *l, int idx, const v4_chat_opts *o, in
         for (int k = 0; TASKS[k].task; k++)
             if (cJSON_IsString(m->task) && !strcmp(m->task->valuestring, TASKS[k].task)) tok = TASKS[k].token;
         if (!tok) {
-            chat_err(err, errlen, "messages[%d].task: unknown task (expected action, query, authority, domain, title or read_url)", m->src);
+            tj_errf(err, errlen, "messages[%d].task: unknown task (expected action, query, authority, domain, title or read_url)", m->src);
             return 0;
         }
         if (strcmp(m->task->valuestring, "action") != 0) {
@@ -469,15 +450,15 @@ static int flatten_parts(cJSON *msgs, char *err, size_t errlen) {
             if (k) tb_puts(&b, "\n\n");
             const cJSON *type = field(part, "type"), *text = field(part, "text");
             if (!cJSON_IsObject(part)) {
-                chat_err(err, errlen, "messages[%d].content[%d]: expected a content part object, found %s", i, k,
-                         type_name(part));
+                tj_errf(err, errlen, "messages[%d].content[%d]: expected a content part object, found %s", i, k,
+                         tj_type_name(part));
                 tb_free(&b);
                 return 0;
             }
             if (cJSON_IsString(type) && !strcmp(type->valuestring, "text")) {
                 if (text && !cJSON_IsString(text) && !cJSON_IsNull(text)) {
-                    chat_err(err, errlen, "messages[%d].content[%d].text: expected a string, found %s", i, k,
-                             type_name(text));
+                    tj_errf(err, errlen, "messages[%d].content[%d].text: expected a string, found %s", i, k,
+                             tj_type_name(text));
                     tb_free(&b);
                     return 0;
                 }
@@ -493,7 +474,7 @@ static int flatten_parts(cJSON *msgs, char *err, size_t errlen) {
         char *str = tb_take(&b);
         cJSON *sv = str ? cJSON_CreateString(str) : NULL;
         free(str);
-        if (!sv) { chat_err(err, errlen, "chat encode: out of memory"); return 0; }
+        if (!sv) { tj_errf(err, errlen, "chat encode: out of memory"); return 0; }
         cJSON_ReplaceItemInObjectCaseSensitive(m, "content", sv);
     }
     return 1;
@@ -503,8 +484,8 @@ static int flatten_parts(cJSON *msgs, char *err, size_t errlen) {
 static int attach_tools(cJSON *msgs, const char *tools_json, char *err, size_t errlen) {
     size_t eo = 0;
     cJSON *tools = tj_parse(tools_json, strlen(tools_json), &eo);
-    if (!tools) { chat_err(err, errlen, "tools: invalid JSON at byte %zu", eo); return 0; }
-    if (!cJSON_IsArray(tools)) { chat_err(err, errlen, "tools: expected an array of tools, found %s", type_name(tools)); cJSON_Delete(tools); return 0; }
+    if (!tools) { tj_errf(err, errlen, "tools: invalid JSON at byte %zu", eo); return 0; }
+    if (!cJSON_IsArray(tools)) { tj_errf(err, errlen, "tools: expected an array of tools, found %s", tj_type_name(tools)); cJSON_Delete(tools); return 0; }
     cJSON *sys = NULL;
     for (cJSON *m = msgs->child; m && !sys; m = m->next) {
         const cJSON *r = field(m, "role");
@@ -533,7 +514,7 @@ int v4_chat_encode(const char *messages_json, const char *tools_json, const v4_c
     *out = NULL;
     v4_chat_opts o = opts ? *opts : v4_chat_opts_default();
     if (o.effort && strcmp(o.effort, "max") != 0 && strcmp(o.effort, "high") != 0) {
-        chat_err(err, errlen, "reasoning effort: expected \"high\" or \"max\", found \"%s\"", o.effort);
+        tj_errf(err, errlen, "reasoning effort: expected \"high\" or \"max\", found \"%s\"", o.effort);
         return 2;
     }
     size_t eo = 0;
@@ -543,7 +524,7 @@ int v4_chat_encode(const char *messages_json, const char *tools_json, const v4_c
         size_t n = strlen(messages_json);
         int cut = tj_path_at(messages_json, n, path, sizeof path);
         if (!cut) tj_path_at(messages_json, eo, path, sizeof path);
-        chat_err(err, errlen, "messages: invalid JSON at byte %zu (%s) in %s", cut ? n : eo,
+        tj_errf(err, errlen, "messages: invalid JSON at byte %zu (%s) in %s", cut ? n : eo,
                  cut ? "unexpected end of input"
                      : tj_is_nul_escape(messages_json, n, eo) ? "a \\u0000 escape (NUL) in a string is not supported"
                                                                : "syntax error",
@@ -551,7 +532,7 @@ int v4_chat_encode(const char *messages_json, const char *tools_json, const v4_c
         return 2;
     }
     if (!cJSON_IsArray(msgs)) {
-        chat_err(err, errlen, "messages: expected a JSON array of messages, found %s", type_name(msgs));
+        tj_errf(err, errlen, "messages: expected a JSON array of messages, found %s", tj_type_name(msgs));
         cJSON_Delete(msgs);
         return 2;
     }
@@ -573,6 +554,6 @@ int v4_chat_encode(const char *messages_json, const char *tools_json, const v4_c
     cJSON_Delete(msgs);
     if (!ok) { tb_free(&b); return 2; }
     *out = tb_take(&b);
-    if (!*out) { chat_err(err, errlen, "chat encode: out of memory"); return 1; }
+    if (!*out) { tj_errf(err, errlen, "chat encode: out of memory"); return 1; }
     return 0;
 }

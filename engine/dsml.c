@@ -42,28 +42,9 @@
 #define ATTR_TRUE "\" string=\"true\">"
 #define ATTR_FALSE "\" string=\"false\">"
 
-static void dsml_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void dsml_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---------------------------------------------------------------------------------------------
  * Rendering
  * ------------------------------------------------------------------------------------------- */
-
-static const char *dsml_type_name(const cJSON *v) {
-    if (!v) return "nothing";
-    if (cJSON_IsString(v)) return "a string";
-    if (cJSON_IsNumber(v)) return "a number";
-    if (cJSON_IsBool(v)) return "a boolean";
-    if (cJSON_IsNull(v)) return "null";
-    if (cJSON_IsArray(v)) return "an array";
-    return "an object";
-}
 
 /* One parameter line. */
 static void render_param(const char *key, const cJSON *v, text_buf *b) {
@@ -97,7 +78,7 @@ static int render_args(const cJSON *args, int idx, text_buf *b, char *err, size_
         return 0;
     }
     if (!cJSON_IsObject(obj)) {
-        dsml_err(err, errlen, "tool_calls[%d].arguments: expected a JSON object, found %s", idx, dsml_type_name(obj));
+        tj_errf(err, errlen, "tool_calls[%d].arguments: expected a JSON object, found %s", idx, tj_type_name(obj));
         cJSON_Delete(owned);
         return 1;
     }
@@ -120,7 +101,7 @@ static int render_args(const cJSON *args, int idx, text_buf *b, char *err, size_
 }
 
 int dsml_render_block(const cJSON *calls, text_buf *b, char *err, size_t errlen) {
-    if (!cJSON_IsArray(calls)) { dsml_err(err, errlen, "tool_calls: expected an array, found %s", dsml_type_name(calls)); return 1; }
+    if (!cJSON_IsArray(calls)) { tj_errf(err, errlen, "tool_calls: expected an array, found %s", tj_type_name(calls)); return 1; }
     tb_puts(b, "\n\n<" DSML_TOKEN "tool_calls>\n");
     int i = 0;
     for (const cJSON *c = calls->child; c; c = c->next, i++) {
@@ -128,8 +109,8 @@ int dsml_render_block(const cJSON *calls, text_buf *b, char *err, size_t errlen)
         const cJSON *holder = cJSON_IsObject(fn) ? fn : c;
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(holder, "name");
         if (!cJSON_IsObject(c) || !cJSON_IsString(name)) {
-            dsml_err(err, errlen, "tool_calls[%d]%s.name: expected a string, found %s", i,
-                     holder == fn ? ".function" : "", cJSON_IsObject(c) ? dsml_type_name(name) : dsml_type_name(c));
+            tj_errf(err, errlen, "tool_calls[%d]%s.name: expected a string, found %s", i,
+                     holder == fn ? ".function" : "", cJSON_IsObject(c) ? tj_type_name(name) : tj_type_name(c));
             return 1;
         }
         if (i) tb_putc(b, '\n');
@@ -147,13 +128,13 @@ int v4_dsml_render(const char *tool_calls_json, char **out, char *err, size_t er
     *out = NULL;
     size_t eo = 0;
     cJSON *calls = tj_parse(tool_calls_json, strlen(tool_calls_json), &eo);
-    if (!calls) { dsml_err(err, errlen, "tool_calls: invalid JSON at byte %zu", eo); return 2; }
+    if (!calls) { tj_errf(err, errlen, "tool_calls: invalid JSON at byte %zu", eo); return 2; }
     text_buf b = {0};
     int rc = dsml_render_block(calls, &b, err, errlen);
     cJSON_Delete(calls);
     if (rc) { tb_free(&b); return 2; }
     *out = tb_take(&b);
-    if (!*out) { dsml_err(err, errlen, "dsml render: out of memory"); return 1; }
+    if (!*out) { tj_errf(err, errlen, "dsml render: out of memory"); return 1; }
     return 0;
 }
 
@@ -262,7 +243,7 @@ static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int 
         size_t c0, c1;
         int st = read_until(in, idx, S_INVOKE, 2, &c0, &c1);
         if (c1 - c0 != 2 || memcmp(in->s + c0, ">\n", 2) != 0) {
-            dsml_err(in->err, in->errlen, "Tool call format error at byte %zu: expected '>\\n' before %s, found %s",
+            tj_errf(in->err, in->errlen, "Tool call format error at byte %zu: expected '>\\n' before %s, found %s",
                      c0, st < 0 ? "'<" DSML_TOKEN "invoke' or '" TC_END "'" : st == 0 ? "'" INVOKE_OPEN "'" : "'" TC_END "'",
                      quote(in, c0, c1, q, sizeof q));
             free(keys);
@@ -270,7 +251,7 @@ static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int 
         }
         if (st == 1) break;
         if (st < 0) {
-            dsml_err(in->err, in->errlen, "Missing special token in tool calls at byte %zu: expected '" INVOKE_OPEN "' or '" TC_END "'", in->n);
+            tj_errf(in->err, in->errlen, "Missing special token in tool calls at byte %zu: expected '" INVOKE_OPEN "' or '" TC_END "'", in->n);
             free(keys);
             return 2;
         }
@@ -284,7 +265,7 @@ static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int 
                 if (!memcmp(in->s + p, "\">\n", 3) && (p + 3 == c1 || (p + 4 == c1 && in->s[p + 3] == '\n'))) { name1 = p; break; }
         }
         if (name1 == SIZE_MAX) {
-            dsml_err(in->err, in->errlen, "Tool name format error at byte %zu: expected ' name=\"NAME\">\\n' after '" INVOKE_OPEN "', found %s",
+            tj_errf(in->err, in->errlen, "Tool name format error at byte %zu: expected ' name=\"NAME\">\\n' after '" INVOKE_OPEN "', found %s",
                      c0, quote(in, c0, c1, q, sizeof q));
             free(keys);
             return 2;
@@ -292,7 +273,7 @@ static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int 
         if (*ncalls == cap) {
             cap = cap ? cap * 2 : 4;
             parsed_call *p = realloc(*calls, (size_t)cap * sizeof *p);
-            if (!p) { dsml_err(in->err, in->errlen, "out of memory"); free(keys); return 1; }
+            if (!p) { tj_errf(in->err, in->errlen, "out of memory"); free(keys); return 1; }
             *calls = p;
         }
         parsed_call *call = &(*calls)[(*ncalls)++];
@@ -315,7 +296,7 @@ static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int 
                 }
             }
             if (key1 == SIZE_MAX) {
-                dsml_err(in->err, in->errlen, "Parameter format error at byte %zu: expected ' name=\"KEY\" string=\"true|false\">VALUE</" DSML_TOKEN "parameter>', found %s",
+                tj_errf(in->err, in->errlen, "Parameter format error at byte %zu: expected ' name=\"KEY\" string=\"true|false\">VALUE</" DSML_TOKEN "parameter>', found %s",
                          c0, quote(in, c0, c1, q, sizeof q));
                 free(keys);
                 return 2;
@@ -323,7 +304,7 @@ static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int 
             size_t key0 = c0 + 7;
             for (int j = 0; j < nkeys; j++)
                 if (keys[j].key1 - keys[j].key0 == key1 - key0 && !memcmp(in->s + keys[j].key0, in->s + key0, key1 - key0)) {
-                    dsml_err(in->err, in->errlen, "Duplicate parameter name at byte %zu: '%.*s' already given in this invoke",
+                    tj_errf(in->err, in->errlen, "Duplicate parameter name at byte %zu: '%.*s' already given in this invoke",
                              key0, (int)(key1 - key0 > 80 ? 80 : key1 - key0), in->s + key0);
                     free(keys);
                     return 2;
@@ -331,7 +312,7 @@ static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int 
             if (nkeys == capk) {
                 capk = capk ? capk * 2 : 8;
                 seen_key *p = realloc(keys, (size_t)capk * sizeof *p);
-                if (!p) { dsml_err(in->err, in->errlen, "out of memory"); free(keys); return 1; }
+                if (!p) { tj_errf(in->err, in->errlen, "out of memory"); free(keys); return 1; }
                 keys = p;
             }
             keys[nkeys++] = (seen_key){key0, key1};
@@ -346,14 +327,14 @@ static int parse_block(const dsml_in *in, size_t *idx, parsed_call **calls, int 
             else tb_put(&call->args, in->s + v0, vend - v0);
             st = read_until(in, idx, S_PARAM, 2, &c0, &c1);
             if (c1 - c0 != 2 || memcmp(in->s + c0, ">\n", 2) != 0) {
-                dsml_err(in->err, in->errlen, "Parameter format error at byte %zu: expected '>\\n' after '" PARAM_CLOSE "', found %s",
+                tj_errf(in->err, in->errlen, "Parameter format error at byte %zu: expected '>\\n' after '" PARAM_CLOSE "', found %s",
                          c0, quote(in, c0, c1, q, sizeof q));
                 free(keys);
                 return 2;
             }
         }
         tb_putc(&call->args, '}');
-        if (call->args.oom) { dsml_err(in->err, in->errlen, "out of memory"); free(keys); return 1; }
+        if (call->args.oom) { tj_errf(in->err, in->errlen, "out of memory"); free(keys); return 1; }
     }
     free(keys);
     return 0;
@@ -376,8 +357,8 @@ int v4_dsml_parse(const char *text, size_t len, int thinking, char **json_out, c
     if (thinking) {
         int st = read_until(&in, &idx, S_THINK, 2, &r0, &r1);
         if (st != 0) {
-            if (st == 1) dsml_err(err, errlen, "Invalid thinking format: missing </think> (the tool-call block starts at byte %zu before any </think>)", r1);
-            else dsml_err(err, errlen, "Invalid thinking format: missing </think> (none in %zu bytes)", len);
+            if (st == 1) tj_errf(err, errlen, "Invalid thinking format: missing </think> (the tool-call block starts at byte %zu before any </think>)", r1);
+            else tj_errf(err, errlen, "Invalid thinking format: missing </think> (none in %zu bytes)", len);
             return 2;
         }
     }
@@ -386,7 +367,7 @@ int v4_dsml_parse(const char *text, size_t len, int thinking, char **json_out, c
     int ncalls = 0, rc;
     nonjson_value bad = {0, 0, 0, 0, 0};
     if (st < 0) {
-        dsml_err(err, errlen, "Invalid format: missing EOS token (" DSML_EOS ") at byte %zu", len);
+        tj_errf(err, errlen, "Invalid format: missing EOS token (" DSML_EOS ") at byte %zu", len);
         return 2;
     }
     if (st == 1) {
@@ -394,14 +375,14 @@ int v4_dsml_parse(const char *text, size_t len, int thinking, char **json_out, c
         size_t t0, t1;
         st = read_until(&in, &idx, S_EOS, 1, &t0, &t1);
         if (t1 > t0) {
-            dsml_err(err, errlen, "Unexpected content after tool calls at byte %zu: expected EOS or end of text, found %s",
+            tj_errf(err, errlen, "Unexpected content after tool calls at byte %zu: expected EOS or end of text, found %s",
                      t0, quote(&in, t0, t1, q, sizeof q));
             free_calls(calls, ncalls);
             return 2;
         }
     }
     if (idx != len) {
-        dsml_err(err, errlen, "Unexpected content at end: %zu bytes after EOS at byte %zu, found %s", len - idx, idx,
+        tj_errf(err, errlen, "Unexpected content at end: %zu bytes after EOS at byte %zu, found %s", len - idx, idx,
                  quote(&in, idx, len, q, sizeof q));
         free_calls(calls, ncalls);
         return 2;
@@ -417,13 +398,13 @@ int v4_dsml_parse(const char *text, size_t len, int thinking, char **json_out, c
             where = "reasoning";
         }
         if (p != SIZE_MAX) {
-            dsml_err(err, errlen, "Unexpected special token '%s' in %s at byte %zu", SPECIAL[k], where, p);
+            tj_errf(err, errlen, "Unexpected special token '%s' in %s at byte %zu", SPECIAL[k], where, p);
             free_calls(calls, ncalls);
             return 2;
         }
     }
     if (bad.set) {
-        dsml_err(err, errlen, "Parameter value error at byte %zu: parameter '%.*s' has string=\"false\" but its value is not JSON (error at byte %zu)",
+        tj_errf(err, errlen, "Parameter value error at byte %zu: parameter '%.*s' has string=\"false\" but its value is not JSON (error at byte %zu)",
                  bad.v0, (int)(bad.key1 - bad.key0 > 80 ? 80 : bad.key1 - bad.key0), text + bad.key0, bad.at);
         free_calls(calls, ncalls);
         return 2;
@@ -445,6 +426,6 @@ int v4_dsml_parse(const char *text, size_t len, int thinking, char **json_out, c
     tb_puts(&b, "]}");
     free_calls(calls, ncalls);
     *json_out = tb_take(&b);
-    if (!*json_out) { dsml_err(err, errlen, "dsml parse: out of memory"); return 1; }
+    if (!*json_out) { tj_errf(err, errlen, "dsml parse: out of memory"); return 1; }
     return 0;
 }

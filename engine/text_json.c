@@ -3,6 +3,7 @@
  * (ensure_ascii=False, default separators). See text_json.h for the rules and the known
  * differences from CPython.
  */
+#include <stdarg.h>
 #include "engine/text_json.h"
 
 #include <math.h>
@@ -317,4 +318,23 @@ int tj_path_at(const char *text, size_t off, char *out, size_t cap) {
     }
     if (!out[0]) snprintf(out, cap, "top level");
     return open;
+}
+
+const char *tj_type_name(const cJSON *v) {
+    if (!v) return "nothing";
+    if (cJSON_IsString(v)) return "a string";
+    if (cJSON_IsNumber(v)) return "a number";
+    if (cJSON_IsBool(v)) return "a boolean";
+    if (cJSON_IsNull(v)) return "null";
+    if (cJSON_IsArray(v)) return "an array";
+    if (cJSON_IsObject(v)) return "an object";
+    return "an invalid value";
+}
+
+void tj_errf(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }

@@ -61,4 +61,10 @@ int tj_path_at(const char *text, size_t off, char *out, size_t cap);
 /* tj_is_int_literal: 1 when a number node's literal is an integer (no '.', 'e', 'E'). */
 int tj_is_int_literal(const cJSON *num);
 
+/* tj_type_name: "a string", "a number", … for error messages ("nothing" for NULL). */
+const char *tj_type_name(const cJSON *v);
+
+/* tj_errf: printf into err (size errlen); no-op when err is NULL or errlen is 0. */
+void tj_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif /* V4_TEXT_JSON_H */

@@ -36,15 +36,6 @@
  * Small helpers
  * ------------------------------------------------------------------------------------------- */
 
-static void tok_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void tok_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static uint64_t tok_hash(const char *s, size_t n) {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
     for (size_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 1099511628211ull; }
@@ -224,25 +215,14 @@ typedef struct {
 
 #define LERR(cx, ...) do { \
         char m_[700]; snprintf(m_, sizeof m_, __VA_ARGS__); \
-        tok_err((cx)->err, (cx)->errlen, "%s: %s", (cx)->name, m_); \
+        tj_errf((cx)->err, (cx)->errlen, "%s: %s", (cx)->name, m_); \
     } while (0)
-
-static const char *json_type_name(const cJSON *v) {
-    if (!v) return "nothing";
-    if (cJSON_IsString(v)) return "a string";
-    if (cJSON_IsNumber(v)) return "a number";
-    if (cJSON_IsBool(v)) return "a boolean";
-    if (cJSON_IsNull(v)) return "null";
-    if (cJSON_IsArray(v)) return "an array";
-    if (cJSON_IsObject(v)) return "an object";
-    return "an invalid value";
-}
 
 /* Optional boolean field: absent or null -> dflt; returns -1 (with error) for another type. */
 static int get_bool(load_ctx *cx, const cJSON *obj, const char *key, int dflt, const char *path) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!v || cJSON_IsNull(v)) return dflt;
-    if (!cJSON_IsBool(v)) { LERR(cx, "%s.%s: expected a boolean, found %s", path, key, json_type_name(v)); return -1; }
+    if (!cJSON_IsBool(v)) { LERR(cx, "%s.%s: expected a boolean, found %s", path, key, tj_type_name(v)); return -1; }
     return cJSON_IsTrue(v);
 }
 
@@ -270,9 +250,9 @@ static const char GPT2_PATTERN[] =
 /* One pre-tokenizer step (Split or ByteLevel); *saw_bytelevel set for ByteLevel. */
 static int load_pretok_step(load_ctx *cx, v4_tokenizer *t, const cJSON *step, const char *path,
                             int *saw_bytelevel) {
-    if (!cJSON_IsObject(step)) { LERR(cx, "%s: expected an object, found %s", path, json_type_name(step)); return 0; }
+    if (!cJSON_IsObject(step)) { LERR(cx, "%s: expected an object, found %s", path, tj_type_name(step)); return 0; }
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(step, "type");
-    if (!cJSON_IsString(type)) { LERR(cx, "%s.type: expected a string, found %s", path, json_type_name(type)); return 0; }
+    if (!cJSON_IsString(type)) { LERR(cx, "%s.type: expected a string, found %s", path, tj_type_name(type)); return 0; }
     char sub[200];
     if (!strcmp(type->valuestring, "ByteLevel")) {
         int aps = get_bool(cx, step, "add_prefix_space", 0, path);
@@ -298,11 +278,11 @@ static int load_pretok_step(load_ctx *cx, v4_tokenizer *t, const cJSON *step, co
     const cJSON *p = rx ? rx : lit;
     if (!cJSON_IsObject(pat) || !cJSON_IsString(p)) {
         LERR(cx, "%s.pattern: expected {\"Regex\": string} or {\"String\": string}, found %s", path,
-             pat && cJSON_IsObject(pat) ? "another object" : json_type_name(pat));
+             pat && cJSON_IsObject(pat) ? "another object" : tj_type_name(pat));
         return 0;
     }
     const cJSON *beh = cJSON_GetObjectItemCaseSensitive(step, "behavior");
-    if (!cJSON_IsString(beh)) { LERR(cx, "%s.behavior: expected a string, found %s", path, json_type_name(beh)); return 0; }
+    if (!cJSON_IsString(beh)) { LERR(cx, "%s.behavior: expected a string, found %s", path, tj_type_name(beh)); return 0; }
     static const char *names[] = {"Isolated", "Removed", "MergedWithPrevious", "MergedWithNext", "Contiguous"};
     int b = -1;
     for (int i = 0; i < 5; i++) if (!strcmp(beh->valuestring, names[i])) b = i;
@@ -318,11 +298,11 @@ static int load_pretok_step(load_ctx *cx, v4_tokenizer *t, const cJSON *step, co
 
 static int load_pretokenizer(load_ctx *cx, v4_tokenizer *t, const cJSON *pt) {
     int saw_bl = 0;
-    if (!cJSON_IsObject(pt)) { LERR(cx, "pre_tokenizer: expected an object, found %s", json_type_name(pt)); return 0; }
+    if (!cJSON_IsObject(pt)) { LERR(cx, "pre_tokenizer: expected an object, found %s", tj_type_name(pt)); return 0; }
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(pt, "type");
     if (cJSON_IsString(type) && !strcmp(type->valuestring, "Sequence")) {
         const cJSON *steps = cJSON_GetObjectItemCaseSensitive(pt, "pretokenizers");
-        if (!cJSON_IsArray(steps)) { LERR(cx, "pre_tokenizer.pretokenizers: expected an array, found %s", json_type_name(steps)); return 0; }
+        if (!cJSON_IsArray(steps)) { LERR(cx, "pre_tokenizer.pretokenizers: expected an array, found %s", tj_type_name(steps)); return 0; }
         int n = cJSON_GetArraySize(steps);
         t->splits = calloc((size_t)n + 1, sizeof *t->splits);
         if (!t->splits) { LERR(cx, "out of memory"); return 0; }
@@ -357,13 +337,13 @@ static size_t bytelevel_decode(const char *s, size_t len, const int cp_byte[512]
 
 static int load_vocab(load_ctx *cx, v4_tokenizer *t, const cJSON *vocab, const cJSON *added,
                       const int cp_byte[512]) {
-    if (!cJSON_IsObject(vocab)) { LERR(cx, "model.vocab: expected an object, found %s", json_type_name(vocab)); return 0; }
+    if (!cJSON_IsObject(vocab)) { LERR(cx, "model.vocab: expected an object, found %s", tj_type_name(vocab)); return 0; }
     size_t nv = 0, key_bytes = 0;
     long max_id = -1;
     for (const cJSON *e = vocab->child; e; e = e->next) {
         if (!cJSON_IsNumber(e) || !tj_is_int_literal(e) || e->valuedouble < 0 || e->valuedouble > 16777215) {
             LERR(cx, "model.vocab[\"%.80s\"]: expected an integer id in [0, 16777215], found %s", e->string,
-                 cJSON_IsNumber(e) ? "another number" : json_type_name(e));
+                 cJSON_IsNumber(e) ? "another number" : tj_type_name(e));
             return 0;
         }
         if ((long)e->valuedouble > max_id) max_id = (long)e->valuedouble;
@@ -372,18 +352,18 @@ static int load_vocab(load_ctx *cx, v4_tokenizer *t, const cJSON *vocab, const c
     }
     int ai = 0;
     if (added) {
-        if (!cJSON_IsArray(added)) { LERR(cx, "added_tokens: expected an array, found %s", json_type_name(added)); return 0; }
+        if (!cJSON_IsArray(added)) { LERR(cx, "added_tokens: expected an array, found %s", tj_type_name(added)); return 0; }
         for (const cJSON *a = added->child; a; a = a->next, ai++) {
             const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
             const cJSON *content = cJSON_GetObjectItemCaseSensitive(a, "content");
             if (!cJSON_IsNumber(id) || !tj_is_int_literal(id) || id->valuedouble < 0 || id->valuedouble > 16777215) {
                 LERR(cx, "added_tokens[%d].id: expected an integer id in [0, 16777215], found %s", ai,
-                     cJSON_IsNumber(id) ? "another number" : json_type_name(id));
+                     cJSON_IsNumber(id) ? "another number" : tj_type_name(id));
                 return 0;
             }
             if (!cJSON_IsString(content) || !content->valuestring[0]) {
                 LERR(cx, "added_tokens[%d].content: expected a non-empty string, found %s", ai,
-                     cJSON_IsString(content) ? "an empty string" : json_type_name(content));
+                     cJSON_IsString(content) ? "an empty string" : tj_type_name(content));
                 return 0;
             }
             if ((long)id->valuedouble > max_id) max_id = (long)id->valuedouble;
@@ -490,7 +470,7 @@ static int32_t vocab_get(const v4_tokenizer *t, const char *key, size_t len) {
 }
 
 static int load_merges(load_ctx *cx, v4_tokenizer *t, const cJSON *merges) {
-    if (!cJSON_IsArray(merges)) { LERR(cx, "model.merges: expected an array, found %s", json_type_name(merges)); return 0; }
+    if (!cJSON_IsArray(merges)) { LERR(cx, "model.merges: expected an array, found %s", tj_type_name(merges)); return 0; }
     size_t n = (size_t)cJSON_GetArraySize(merges), cap = 16;
     while (cap < n * 2 + 16) cap *= 2;
     t->merges.slots = malloc(cap * sizeof *t->merges.slots);
@@ -515,7 +495,7 @@ static int load_merges(load_ctx *cx, v4_tokenizer *t, const cJSON *merges) {
             a = m->child->valuestring; al = strlen(a);
             b = m->child->next->valuestring; bl = strlen(b);
         } else {
-            LERR(cx, "model.merges[%d]: expected a string \"LEFT RIGHT\" or a pair of strings, found %s", rank, json_type_name(m));
+            LERR(cx, "model.merges[%d]: expected a string \"LEFT RIGHT\" or a pair of strings, found %s", rank, tj_type_name(m));
             free(tmp); return 0;
         }
         int32_t ia = vocab_get(t, a, al), ib = vocab_get(t, b, bl);
@@ -544,11 +524,11 @@ static int load_merges(load_ctx *cx, v4_tokenizer *t, const cJSON *merges) {
 
 static int load_model(load_ctx *cx, v4_tokenizer *t, const cJSON *root) {
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
-    if (!cJSON_IsObject(model)) { LERR(cx, "model: expected an object, found %s", json_type_name(model)); return 0; }
+    if (!cJSON_IsObject(model)) { LERR(cx, "model: expected an object, found %s", tj_type_name(model)); return 0; }
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(model, "type");
     if (type && !cJSON_IsNull(type) && (!cJSON_IsString(type) || strcmp(type->valuestring, "BPE") != 0)) {
         LERR(cx, "model.type: expected \"BPE\", found %s%s%s", cJSON_IsString(type) ? "\"" : "",
-             cJSON_IsString(type) ? type->valuestring : json_type_name(type), cJSON_IsString(type) ? "\"" : "");
+             cJSON_IsString(type) ? type->valuestring : tj_type_name(type), cJSON_IsString(type) ? "\"" : "");
         return 0;
     }
     const cJSON *v;
@@ -598,7 +578,7 @@ int tokenizer_load_json(const char *json, size_t len, const char *name, v4_token
     v4_tokenizer *t = calloc(1, sizeof *t);
     if (!t) { cJSON_Delete(root); LERR(&cx, "out of memory"); return 1; }
     int ok = cJSON_IsObject(root);
-    if (!ok) LERR(&cx, "top level: expected an object, found %s", json_type_name(root));
+    if (!ok) LERR(&cx, "top level: expected an object, found %s", tj_type_name(root));
     const cJSON *norm = ok ? cJSON_GetObjectItemCaseSensitive(root, "normalizer") : NULL;
     if (ok && norm && !cJSON_IsNull(norm)) {
         const cJSON *nt = cJSON_GetObjectItemCaseSensitive(norm, "type");
@@ -631,16 +611,16 @@ int tokenizer_load_json(const char *json, size_t len, const char *name, v4_token
 int v4_tokenizer_load(const char *path, v4_tokenizer **out, char *err, size_t errlen) {
     *out = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f) { tok_err(err, errlen, "%s: cannot open tokenizer file", path); return 2; }
-    if (fseek(f, 0, SEEK_END) != 0) { fclose(f); tok_err(err, errlen, "%s: cannot seek", path); return 2; }
+    if (!f) { tj_errf(err, errlen, "%s: cannot open tokenizer file", path); return 2; }
+    if (fseek(f, 0, SEEK_END) != 0) { fclose(f); tj_errf(err, errlen, "%s: cannot seek", path); return 2; }
     long n = ftell(f);
-    if (n < 0) { fclose(f); tok_err(err, errlen, "%s: cannot read size (is it a directory?)", path); return 2; }
+    if (n < 0) { fclose(f); tj_errf(err, errlen, "%s: cannot read size (is it a directory?)", path); return 2; }
     fseek(f, 0, SEEK_SET);
     char *buf = malloc((size_t)n + 1);
-    if (!buf) { fclose(f); tok_err(err, errlen, "%s: out of memory", path); return 1; }
+    if (!buf) { fclose(f); tj_errf(err, errlen, "%s: out of memory", path); return 1; }
     size_t got = fread(buf, 1, (size_t)n, f);
     fclose(f);
-    if (got != (size_t)n) { free(buf); tok_err(err, errlen, "%s: short read", path); return 2; }
+    if (got != (size_t)n) { free(buf); tj_errf(err, errlen, "%s: short read", path); return 2; }
     int rc = tokenizer_load_json(buf, (size_t)n, path, out, err, errlen);
     free(buf);
     return rc;
@@ -775,11 +755,11 @@ static int bpe_piece(enc_ctx *c, const unsigned char *s, size_t n) {
         a = realloc(c->sym_next, cap * sizeof *a); if (!a) { c->oom = 1; return 0; } c->sym_next = a;
         c->sym_cap = cap;
     }
-    if (n >= 0x7fffffff) { tok_err(c->err, c->errlen, "tokenize: piece of %zu bytes is too long", n); return 0; }
+    if (n >= 0x7fffffff) { tj_errf(c->err, c->errlen, "tokenize: piece of %zu bytes is too long", n); return 0; }
     for (size_t i = 0; i < n; i++) {
         int32_t id = t->byte_id[s[i]];
         if (id < 0) {
-            tok_err(c->err, c->errlen, "tokenize: byte 0x%02x has no token in the vocabulary", s[i]);
+            tj_errf(c->err, c->errlen, "tokenize: byte 0x%02x has no token in the vocabulary", s[i]);
             return 0;
         }
         c->sym_id[i] = id;
@@ -857,7 +837,7 @@ static int split_step(enc_ctx *c, const tok_split *sp) {
             if (rc < 0) {
                 PCRE2_UCHAR msg[200];
                 pcre2_get_error_message(rc, msg, sizeof msg);
-                tok_err(c->err, c->errlen, "tokenize: regex match failed at byte %zu: %s", base + pos, (const char *)msg);
+                tj_errf(c->err, c->errlen, "tokenize: regex match failed at byte %zu: %s", base + pos, (const char *)msg);
                 return 0;
             }
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
@@ -998,12 +978,12 @@ int v4_tokenize(const v4_tokenizer *t, const char *text, size_t len, int parse_s
     free(c.pa); free(c.pb); free(c.sym_id); free(c.sym_prev); free(c.sym_next);
     free(c.heap); free(c.cache);
     if (c.oom || !ok) {
-        if (c.oom) tok_err(err, errlen, "tokenize: out of memory");
-        else if (err && errlen && !err[0]) tok_err(err, errlen, "tokenize: failed");
+        if (c.oom) tj_errf(err, errlen, "tokenize: out of memory");
+        else if (err && errlen && !err[0]) tj_errf(err, errlen, "tokenize: failed");
         free(c.ids);
         return 1;
     }
-    if (!c.ids) { c.ids = malloc(sizeof *c.ids); if (!c.ids) { tok_err(err, errlen, "tokenize: out of memory"); return 1; } }
+    if (!c.ids) { c.ids = malloc(sizeof *c.ids); if (!c.ids) { tj_errf(err, errlen, "tokenize: out of memory"); return 1; } }
     *ids = c.ids;
     *n_ids = c.n_ids;
     return 0;
@@ -1015,14 +995,14 @@ int v4_detokenize(const v4_tokenizer *t, const int32_t *ids, size_t n, char **te
     size_t total = 0;
     for (size_t i = 0; i < n; i++) {
         if (ids[i] < 0 || ids[i] >= t->n_ids || !t->tok_has[ids[i]]) {
-            tok_err(err, errlen, "detokenize: id %d at position %zu is not in the vocabulary (0..%d)",
+            tj_errf(err, errlen, "detokenize: id %d at position %zu is not in the vocabulary (0..%d)",
                     (int)ids[i], i, t->n_ids - 1);
             return 2;
         }
         total += t->tok_len[ids[i]];
     }
     char *out = malloc(total + 1);
-    if (!out) { tok_err(err, errlen, "detokenize: out of memory"); return 1; }
+    if (!out) { tj_errf(err, errlen, "detokenize: out of memory"); return 1; }
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         memcpy(out + o, t->tok_blob + t->tok_off[ids[i]], t->tok_len[ids[i]]);
