@@ -21,7 +21,6 @@
  * messages) is flattened for every role by the official tool-content rule — text parts joined
  * with "\n\n", any other part rendered "[Unsupported <type>]" — before stage 1.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -25,7 +25,6 @@
  */
 #include "engine/dsml.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
