@@ -38,32 +38,13 @@ static int bench_bad(const char *msg) {
     return 2;
 }
 
-/* bench_lengths: "1024,4096" → a->lengths; 0 or -1 with err. */
+/* bench_lengths: "1024,4k" → a->lengths (cliopt_lengths); 0 or -1 with err. */
 static int bench_lengths(const char *v, bench_args *a, char *err, size_t errlen) {
-    a->n_lengths = 0;
-    const char *p = v;
-    while (*p) {
-        char *end;
-        errno = 0;
-        long x = strtol(p, &end, 10);
-        if (errno || end == p || x < 1 || x > 1 << 22 || (*end && *end != ',')) {
-            snprintf(err, errlen,
-                     "--lengths: expected comma-separated integers in [1, %d], found '%s'", 1 << 22,
-                     v);
-            return -1;
-        }
-        if (a->n_lengths == BENCH_MAX_LENGTHS) {
-            snprintf(err, errlen, "--lengths: at most %d lengths, found more in '%s'",
-                     BENCH_MAX_LENGTHS, v);
-            return -1;
-        }
-        a->lengths[a->n_lengths++] = (int)x;
-        p = *end ? end + 1 : end;
-    }
-    if (!a->n_lengths) {
-        snprintf(err, errlen, "--lengths: empty list");
-        return -1;
-    }
+    int *l = NULL, n = 0;
+    if (cliopt_lengths(v, 1 << 22, BENCH_MAX_LENGTHS, &l, &n, err, errlen)) return -1;
+    memcpy(a->lengths, l, sizeof(int) * (size_t)n);
+    a->n_lengths = n;
+    free(l);
     return 0;
 }
 

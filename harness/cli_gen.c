@@ -138,33 +138,6 @@ static void gen_usage(FILE *f) {
         "  --no-dedup         skip the check against the eval prompts\n");
 }
 
-static int parse_len_list(const char *s, int **out, int *n, char *err, size_t errlen) {
-    *n = 0;
-    *out = NULL;
-    int cap = 0;
-    const char *p = s;
-    while (*p) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(p, &end, 10);
-        if (end == p || errno) {
-            snprintf(err, errlen, "--lengths: expected comma-separated integers, found '%s'", p);
-            return 2;
-        }
-        if (*end == 'k' || *end == 'K') { v *= 1024; end++; }
-        if (v <= 0 || v > INT_MAX || (*end && *end != ',')) {
-            snprintf(err, errlen, "--lengths: '%.*s' is not a positive token count",
-                     (int)strcspn(p, ","), p);
-            return 2;
-        }
-        if (*n == cap) { cap = cap ? cap * 2 : 8; *out = realloc(*out, (size_t)cap * sizeof **out); }
-        (*out)[(*n)++] = (int)v;
-        p = *end ? end + 1 : end;
-    }
-    if (!*n) { snprintf(err, errlen, "--lengths: empty list"); return 2; }
-    return 0;
-}
-
 /* eval_hashes: prompt hashes of the default eval samples of every generated task of the suite
  * loaded with ov (eval seed space); non-length tasks use max(suite count, dedup_n) samples. */
 static int eval_hashes(const char *suite_name, const suite_overrides *ov, const suite_ctx *ctx,
@@ -239,7 +212,7 @@ int cli_gen_train(int argc, char **argv) {
         snprintf(err, sizeof err, "--suite, --n, --tokenizer and --out are required");
         goto bad;
     }
-    if (lengths_s && parse_len_list(lengths_s, &lengths, &n_lengths, err, sizeof err)) goto bad;
+    if (lengths_s && cliopt_lengths(lengths_s, INT_MAX, 0, &lengths, &n_lengths, err, sizeof err)) goto bad;
     if (v4_tokenizer_load(tok_path, &tok, err, sizeof err)) goto bad;
 
     suite_overrides ov;

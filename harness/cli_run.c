@@ -61,38 +61,6 @@ static void run_usage(FILE *f) {
         "  --retries N           openai: retries on 429/5xx/connection errors (default 3)\n");
 }
 
-/* parse_lengths: "1024,4k,1M" → ints (k = 1024, m = 1048576). Non-zero with err on bad input. */
-static int parse_lengths(const char *s, int **out, int *n, char *err, size_t errlen) {
-    int cap = 8;
-    *out = malloc((size_t)cap * sizeof **out);
-    *n = 0;
-    const char *p = s;
-    while (*p) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(p, &end, 10);
-        if (end == p || errno) {
-            snprintf(err, errlen, "--lengths: expected a comma-separated list of integers, found '%s'", p);
-            return 1;
-        }
-        if (*end == 'k' || *end == 'K') { v *= 1024; end++; }
-        else if (*end == 'm' || *end == 'M') { v *= 1048576; end++; }
-        if (v <= 0 || v > INT_MAX || (*end && *end != ',')) {
-            snprintf(err, errlen, "--lengths: '%.*s' is not a positive token count",
-                     (int)strcspn(p, ","), p);
-            return 1;
-        }
-        if (*n == cap) { cap *= 2; *out = realloc(*out, (size_t)cap * sizeof **out); }
-        (*out)[(*n)++] = (int)v;
-        p = *end ? end + 1 : end;
-    }
-    if (!*n) {
-        snprintf(err, errlen, "--lengths: empty list");
-        return 1;
-    }
-    return 0;
-}
-
 typedef struct {
     const char *suite, *data, *model, *tokenizer, *backend, *lengths, *run_id, *out, *haystack;
     const char *progress, *qat, *base_url, *api_model, *api_key_env;
@@ -297,7 +265,7 @@ int cli_run(int argc, char **argv) {
          *path_results = NULL, *run_id = NULL, *tok_path = NULL;
     double t_start = hutil_now();
 
-    if (a.lengths && parse_lengths(a.lengths, &lengths, &n_lengths, err, sizeof err)) goto bad;
+    if (a.lengths && cliopt_lengths(a.lengths, INT_MAX, 0, &lengths, &n_lengths, err, sizeof err)) goto bad;
 
     /* backend */
     backend_opts bo = backend_opts_default();
