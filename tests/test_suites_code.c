@@ -1,8 +1,9 @@
 /*
  * test_suites_code.c — the code suite: every synthetic family's hidden tests pass with its
  * canonical Python solution (run by /usr/bin/python3) and fail with a stub body; generation is
- * deterministic; the HumanEval (.jsonl.gz) and MBPP loaders read fixtures with their own ids,
- * targets and benchmark stop strings, and report bad lines as file:line.
+ * deterministic; every family's prompt varies across seeds; the HumanEval (.jsonl.gz) and MBPP
+ * loaders read fixtures with their own ids, targets and benchmark stop strings, and report bad
+ * lines as file:line.
  */
 #include <unistd.h>
 #include "tests/test_util.h"
@@ -93,6 +94,48 @@ static void test_synth_canonical(void) {
     CU_ASSERT_EQUAL(g, 0);
     CU_ASSERT_EQUAL(b, n);
     cJSON_Delete(good); cJSON_Delete(stub);
+    suite_free(s);
+}
+
+/* Every family's prompt depends on the sample RNG (parameter names, constants, the docstring
+ * example): over its first 16 eval samples each of the 18 families shows at least 12 distinct
+ * prompts, so the train seed space is not cut off by the eval prompts (gen-train drops equal
+ * ones). */
+static void test_synth_prompts_vary(void) {
+    enum { FAMS = 18, PER = 16 };
+    suite *s = load_code("code_synth", NULL, NULL);
+    CU_ASSERT_FATAL(s != NULL);
+    s->tasks[0].n_samples = 4000;
+    suite_ctx ctx = {0};
+    char *p[FAMS][PER];
+    int got[FAMS] = {0}, full = 0;
+    for (int i = 0; i < 4000 && full < FAMS; i++) {
+        eval_sample x;
+        char err[V4_ERRLEN];
+        CU_ASSERT_EQUAL_FATAL(suite_task_sample(s, &s->tasks[0], i, &ctx, &x, err, sizeof err), 0);
+        int f = cJSON_GetObjectItem(x.meta, "family")->valueint;
+        CU_ASSERT_FATAL(f >= 0 && f < FAMS);
+        if (got[f] < PER) {
+            p[f][got[f]++] = strdup(cJSON_GetObjectItem(x.target, "prompt")->valuestring);
+            full += got[f] == PER;
+        }
+        eval_sample_free(&x);
+    }
+    CU_ASSERT_EQUAL(full, FAMS);
+    int least = PER;
+    for (int f = 0; f < FAMS; f++) {
+        int distinct = 0;
+        for (int i = 0; i < got[f]; i++) {
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++) seen = !strcmp(p[f][i], p[f][j]);
+            distinct += !seen;
+        }
+        if (distinct < 12) printf("\n    family %d: %d distinct prompts of %d", f, distinct, got[f]);
+        CU_ASSERT(distinct >= 12);
+        if (distinct < least) least = distinct;
+        for (int i = 0; i < got[f]; i++) free(p[f][i]);
+    }
+    printf("\n    fewest distinct prompts in %d samples of one family: %d\n", PER, least);
     suite_free(s);
 }
 
@@ -214,6 +257,7 @@ static void test_mbpp_sanitized(void) {
 
 static const test_case TESTS[] = {
     {"synth_canonical", test_synth_canonical},
+    {"synth_prompts_vary", test_synth_prompts_vary},
     {"humaneval_loader", test_humaneval_loader},
     {"mbpp_loader", test_mbpp_loader},
     {"mbpp_sanitized", test_mbpp_sanitized},
