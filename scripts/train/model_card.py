@@ -130,10 +130,36 @@ def main():
                      f"{float(last['seconds']):.0f} s, {float(last['tokens_per_s']):.0f} tokens/s")
             L.append(f"- final loss (mean of the last {k} steps): completion {avg('loss'):.3f}, "
                      f"MTP {avg('mtp_loss'):.3f}, indexer KL {avg('indexer_kl'):.3f}")
-    L.append("- data: `v4eval gen-train` (math, code, toolcall; longctx niah/vt/cwe/fwe at 512–2048 "
-             "tokens), chat-encoded, loss on completion tokens only; curriculum 1024 → 1100 → 2100 "
-             "tokens; Muon (hidden matrices) + AdamW; indexer KL toward the main attention; MTP "
-             "weight 0.3.")
+    t = json.load(open(tj)) if os.path.exists(tj) else {}
+    pw = float(t.get("prompt_weight", 0) or 0)
+    L.append("- data: `v4eval gen-train` (suite generators, TRAIN seed space), chat-encoded; loss "
+             "on completion tokens" + (f" + {pw} × LM loss on the prompt (haystack) tokens of the "
+             f"long-context samples" if pw else " only") + "; Muon (hidden matrices) + AdamW; "
+             "indexer KL toward the main attention; MTP weight 0.3.")
+    if t.get("stages"):
+        fr = [float(x) for x in str(t.get("stage_frac", "1")).split(",")]
+        L += ["", "Curriculum (`--stages` of run.sh; share = the file's share of the stage's tokens):",
+              "", "| stage | max tokens | share of the budget | files (token share) |", "|---|---|---|---|"]
+        for i, spec in enumerate(t["stages"].split(";")):
+            ml, files = spec.split(":", 1)
+            fs = []
+            for f in files.split(","):
+                name, _, sh = f.partition("@")
+                fs.append(f"{os.path.basename(name).replace('.jsonl', '')}"
+                          + (f" {float(sh) * 100:.0f} %" if sh else ""))
+            share = fr[i] / sum(fr) if i < len(fr) else float("nan")
+            L.append(f"| {i} | {ml} | {share * 100:.0f} % | {', '.join(fs)} |")
+    if os.path.exists(lc):
+        rws = [r for r in csv.DictReader(open(lc)) if r.get("task")]
+        if rws:
+            tail = rws[-max(1, len(rws) // 5):]
+            per = {}
+            for r in tail:
+                per.setdefault(r["task"], []).append(float(r["loss"]))
+            L += ["", f"Completion loss per task over the last {len(tail)} steps (each step's "
+                  "batch is labelled by its most frequent task):", "",
+                  "| task | steps | mean loss (nats/token) |", "|---|---|---|"]
+            L += [f"| {k} | {len(v)} | {sum(v) / len(v):.3f} |" for k, v in sorted(per.items())]
     if os.path.exists(os.path.join(args.model, "loss.png")):
         L += ["", "![loss curves](loss.png)"]
     L += ["", "## Scores (held-out eval seeds, greedy, `v4eval run`, QAT " + args.qat + ")", ""]

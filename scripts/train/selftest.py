@@ -64,20 +64,67 @@ def test_reference():
     randomise(m, 4)
     tensors, dec = export.encode(m.state_dict(), fp8=False)
     mm = export.model_with(TINY, dec)
-    toks = list(np.random.default_rng(5).integers(0, TINY["vocab_size"], 300))
-    with torch.no_grad():
-        lg, ml = mm(torch.tensor([toks]))
     prev = torch.get_default_dtype()
     import v4ref               # sets torch's default dtype to float64 on import
     torch.set_default_dtype(prev)
+    # 300 tokens: 38 window chunks (the last one partial), several compressed entries;
+    # 5 < window (one short chunk), 16 = 2 x window (chunks end exactly at T)
     with tempfile.TemporaryDirectory() as td:
         export.write_copy(td, TINY, tensors, os.path.join(HERE, "..", "..", "models", "tokenizer",
                                                            "tokenizer.json"), False, {})
-        out = v4ref.V4Ref(td).forward(toks, qat=False, mtp=True)
-    d1 = float((out["logits"] - lg[0].double()).abs().max())
-    d2 = float((out["mtp_logits"] - ml[0].double()).abs().max())
-    check(d1 < 1e-4, f"logits vs v4ref (float64): max |diff| {d1:.2e}")
-    check(d2 < 1e-4, f"MTP logits vs v4ref (float64): max |diff| {d2:.2e}")
+        ref = v4ref.V4Ref(td)
+        for T in (300, 5, 16):
+            toks = list(np.random.default_rng(5 + T).integers(0, TINY["vocab_size"], T))
+            with torch.no_grad():
+                lg, ml = mm(torch.tensor([toks]))
+            out = ref.forward(toks, qat=False, mtp=True)
+            d1 = float((out["logits"] - lg[0].double()).abs().max())
+            d2 = float((out["mtp_logits"] - ml[0].double()).abs().max())
+            check(d1 < 1e-4, f"T={T}: logits vs v4ref (float64): max |diff| {d1:.2e}")
+            check(d2 < 1e-4, f"T={T}: MTP logits vs v4ref (float64): max |diff| {d2:.2e}")
+        # a batch of two sequences of different lengths, right-padded: the real rows equal
+        # the single-sequence logits (padding after every real token never reaches them)
+        a = list(np.random.default_rng(1).integers(0, TINY["vocab_size"], 40))
+        b = list(np.random.default_rng(2).integers(0, TINY["vocab_size"], 23))
+        with torch.no_grad():
+            lb, _ = mm(torch.tensor([a, b + [1] * 17]))
+            la, _ = mm(torch.tensor([a]))
+            l2, _ = mm(torch.tensor([b]))
+        d = max(float((lb[0] - la[0]).abs().max()), float((lb[1, :23] - l2[0]).abs().max()))
+        check(d < 1e-4, f"batched + right-padded rows equal single sequences: max |diff| {d:.2e}")
+
+
+def test_data():
+    """Token shares (FILE@SHARE) and the prompt-loss targets of collate()."""
+    with tempfile.TemporaryDirectory() as td:
+        fa, fb = os.path.join(td, "a.jsonl"), os.path.join(td, "b.jsonl")
+        with open(fa, "w") as f:
+            for i in range(500):
+                f.write(json.dumps({"prompt_ids": [0, 5, 6, 7], "completion_ids": [8, 1],
+                                    "task": "niah_single_1"}) + "\n")
+        with open(fb, "w") as f:
+            for i in range(200):
+                f.write(json.dumps({"prompt_ids": [0] + [9] * 20, "completion_ids": [3, 1],
+                                    "task": "arith"}) + "\n")
+        import random as _r
+        for sa, sb in ((0.25, 0.75), (0.5, 0.5), (0.9, 0.1)):
+            got, _ = v4train.load_samples([f"{fa}@{sa}", f"{fb}@{sb}"], 1000, _r.Random(3))
+            ta = sum(len(x[0]) for x in got if x[2] == "niah_single_1")
+            tb = sum(len(x[0]) for x in got if x[2] == "arith")
+            share = ta / (ta + tb)
+            check(abs(share - sa) < 0.03, f"shares {sa}/{sb}: file a holds {share:.3f} of the tokens")
+        got, _ = v4train.load_samples([fa, f"{fb}@0.5"], 1000, _r.Random(3))
+        ta = sum(len(x[0]) for x in got if x[2] == "niah_single_1")
+        tb = sum(len(x[0]) for x in got if x[2] == "arith")
+        check(ta == 3000 and abs(tb - 3000) <= 460,         # 3 sigma of the random part
+              f"plain file keeps weight 1 ({ta} tokens), shared file fills the rest ({tb})")
+        samples, _ = v4train.load_samples([fa, fb], 1000)
+        idx = [0, 500]                                   # one niah sample, one arith sample
+        tok, tgt, ptgt = v4train.collate(samples, idx, 1, ("niah",))
+        check(tgt[0].tolist() == [-100, -100, -100, 8, 1, -100] + [-100] * 17 and
+              ptgt[0].tolist()[:3] == [5, 6, 7] and (ptgt[0, 3:] == -100).all() and
+              (ptgt[1] == -100).all(),
+              "collate: completion targets after the prompt, prompt targets only for niah rows")
 
 
 def streaming_compressor(comp, a, m, rd, tab):
@@ -198,7 +245,7 @@ def test_determinism():
 def main():
     torch.set_num_threads(1)
     assert torch.get_default_dtype() == torch.float32
-    for t in (test_reference, test_compressor, test_sinkhorn, test_gradients, test_determinism):
+    for t in (test_reference, test_data, test_compressor, test_sinkhorn, test_gradients, test_determinism):
         print(t.__name__)
         t()
     print(f"selftest: {'all ok' if not fails else f'{len(fails)} FAILED'}")

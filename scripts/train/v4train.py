@@ -14,7 +14,8 @@ What the forward pass computes (the engine computes the same, QAT emulation off)
   * attention: wq_a -> q_norm -> wq_b, per-head unweighted RMS, partial interleaved RoPE on the
     trailing qk_rope_head_dim dims (base rope_theta without YaRN on window-only layers and the
     MTP block, compress_rope_theta + YaRN on compressed layers), K=V = kv_norm(wkv a) with RoPE;
-    sliding window of `sliding_window` positions t-w+1..t; one softmax over window entries and
+    sliding window of `sliding_window` positions t-w+1..t (computed in blocks of w queries
+    against the keys of their own and the previous block); one softmax over window entries and
     compressed entries plus a per-head sink logit; inverse RoPE on the outputs; grouped wo_a,
     then wo_b;
   * compressor (ratio 4 with overlap = 8 slots: A halves of the previous window + B halves of its
@@ -44,7 +45,10 @@ Training (train()):
   * dense warm-up (--dense-warmup-frac of the steps): CSA attends every visible entry while the
     indexer learns from the KL loss, then the sparse top-k attention of inference (V3.2's two
     phases);
-  * context-length curriculum: stages of increasing maximum sample length (data files per stage);
+  * context-length curriculum: stages of increasing maximum sample length (data files per stage,
+    each with an optional token share FILE@SHARE);
+  * optional haystack LM loss (--prompt-weight): next-token loss on the prompt tokens of the
+    long-context samples, logged apart from the completion loss;
   * deterministic: torch/numpy/python seeds fixed, single data order from the seed.
 """
 import argparse
@@ -77,7 +81,7 @@ DEFAULT_CONFIG = {
     "q_lora_rank": 64,
     "o_groups": 2,
     "o_lora_rank": 64,
-    "sliding_window": 64,
+    "sliding_window": 256,
     "compress_ratios": [0, 4, 128, 4, 0],
     "compress_rope_theta": 160000,
     "rope_theta": 10000,
@@ -289,15 +293,23 @@ class Attention(nn.Module):
         q = apply_rope(q, cT[None, :, None], sT[None, :, None], rd)
         kv = self.kv_norm(self.wkv(a))
         kv = apply_rope(kv, cT[None], sT[None], rd)                   # [B, T, hd]
-        # window: slot s of query t holds position t - W + 1 + s
-        Wn = min(W, T)
-        kvp = F.pad(kv, (0, 0, Wn - 1, 0))
-        Kw = kvp.unfold(1, Wn, 1).permute(0, 1, 3, 2)                  # [B, T, Wn, hd]
+        # window, blocked: the sequence is cut into chunks of S = min(W, T) queries; chunk c
+        # attends the keys of chunks c-1 and c (slot s holds position c*S - S + s), masked to
+        # the window t-W+1 .. t — the same entries as a per-query window, as batched matmuls
         t_idx = torch.arange(T)
-        wvalid = (t_idx[:, None] - Wn + 1 + torch.arange(Wn)[None, :]) >= 0   # [T, Wn]
-        lw = torch.einsum("bthd,btsd->bths", q, Kw) * scale
-        lw = lw.masked_fill(~wvalid[None, :, None, :], float("-inf"))
-        parts, vals = [lw], [("w", Kw)]
+        S = min(W, T)
+        nC = -(-T // S)
+        Tp = nC * S
+        Kc = F.pad(kv, (0, 0, 0, Tp - T)).view(B, nC, S, hd)
+        Kb = torch.cat((F.pad(Kc, (0, 0, 0, 0, 1, 0))[:, :nC], Kc), 2)     # [B, nC, 2S, hd]
+        qb = F.pad(q, (0, 0, 0, 0, 0, Tp - T)).view(B, nC, S, H, hd)
+        tq = torch.arange(Tp).view(nC, S, 1)                              # query positions
+        tk = (torch.arange(nC) * S - S).view(nC, 1, 1) + torch.arange(2 * S).view(1, 1, 2 * S)
+        wvalid = (tk >= 0) & (tk <= tq) & (tk > tq - W)                   # [nC, S, 2S]
+        lw = torch.einsum("bcqhd,bcsd->bcqhs", qb, Kb) * scale
+        lw = lw.masked_fill(~wvalid[None, :, :, None, :], float("-inf"))
+        lw = lw.reshape(B, Tp, H, 2 * S)[:, :T]                          # [B, T, H, 2S]
+        parts, vals = [lw], [("b", Kb)]
         if self.ratio:
             m = self.ratio
             C = self.compressor(a, tab, rd)                             # [B, N, hd]
@@ -346,7 +358,12 @@ class Attention(nn.Module):
             n = L.shape[-1]
             pp = p[..., off:off + n]
             off += n
-            if kind == "d":
+            if kind == "b":
+                nC, S2 = V.shape[1], V.shape[2]
+                pb = F.pad(pp, (0, 0, 0, 0, 0, nC * (S2 // 2) - T)).view(B, nC, S2 // 2, H, S2)
+                ob = torch.einsum("bcqhs,bcsd->bcqhd", pb, V)
+                o = o + ob.reshape(B, -1, H, hd)[:, :T]
+            elif kind == "d":
                 o = o + torch.einsum("bthn,bnd->bthd", pp, V)
             else:
                 o = o + torch.einsum("bthn,btnd->bthd", pp, V)
@@ -644,11 +661,19 @@ def param_groups(model):
 # ------------------------------------------------------------------------------------------------
 # data
 
-def load_samples(paths, max_len):
+def load_samples(paths, max_len, rng=None):
     """JSONL from `v4eval gen-train` -> list of (ids int64 array, n_prompt, task); samples
-    longer than max_len tokens are skipped (counted)."""
-    out, skipped = [], 0
-    for path in paths:
+    longer than max_len tokens are skipped (counted). A path may carry a token share,
+    `FILE@SHARE`: its samples are repeated (whole copies, then a seeded random part) so that
+    the file holds SHARE of the stage's tokens (shares are normalised over the files that give
+    one; files without a share keep their natural weight and the rest of the tokens)."""
+    files, skipped = [], 0
+    for spec in paths:
+        path, share = spec, None
+        if "@" in spec:
+            path, sh = spec.rsplit("@", 1)
+            share = float(sh)
+        got = []
         with open(path) as f:
             for line in f:
                 o = json.loads(line)
@@ -656,14 +681,39 @@ def load_samples(paths, max_len):
                 if len(p) + len(c) > max_len:
                     skipped += 1
                     continue
-                out.append((np.array(p + c, dtype=np.int64), len(p), o["task"]))
+                got.append((np.array(p + c, dtype=np.int64), len(p), o["task"]))
+        files.append((path, share, got))
+    def ntok(g):
+        return sum(len(x[0]) for x in g)
+    plain = sum(ntok(g) for _, sh, g in files if sh is None)
+    shares = sum(sh for _, sh, g in files if sh is not None and g)
+    if plain and shares:
+        if shares >= 1:
+            raise SystemExit("v4train: token shares must add up to < 1 when a file has none")
+        total = plain / (1.0 - shares)      # plain files keep weight 1 and the rest of the tokens
+    else:
+        total = sum(ntok(g) for _, sh, g in files if sh is not None)
+        shares = shares or 1.0
+    r = rng or random.Random(0)
+    out = []
+    for path, share, got in files:
+        if share is None or not got:
+            out.extend(got)
+            continue
+        rep = (share / shares if not plain else share) * total / ntok(got)
+        whole = int(rep)
+        out.extend(got * whole)
+        out.extend(x for x in got if r.random() < rep - whole)
     return out, skipped
 
 
 def make_batches(samples, tokens_per_batch, rng):
     """Length-bucketed batches (sorted by length, chunks of <= tokens_per_batch padded tokens),
     shuffled batch order."""
-    order = sorted(range(len(samples)), key=lambda i: (len(samples[i][0]), i))
+    # buckets of 32 tokens, random order inside a bucket: copies of a repeated sample (token
+    # shares) spread over the batches of their length instead of filling one batch
+    key = [rng.random() for _ in samples]
+    order = sorted(range(len(samples)), key=lambda i: (len(samples[i][0]) // 32, key[i]))
     batches, cur, cur_max = [], [], 0
     for i in order:
         L = len(samples[i][0])
@@ -678,16 +728,30 @@ def make_batches(samples, tokens_per_batch, rng):
     return batches
 
 
-def collate(samples, idxs, pad_id):
+def major_task(samples, idxs):
+    """The most frequent task of a batch (batches are length-bucketed, so mostly one kind)."""
+    c = {}
+    for i in idxs:
+        c[samples[i][2]] = c.get(samples[i][2], 0) + 1
+    return max(sorted(c), key=lambda t: c[t])
+
+
+def collate(samples, idxs, pad_id, prompt_tasks=()):
+    """-> tokens [B, T], completion targets [B, T], prompt targets [B, T] (target of position
+    t = token t+1, -100 = no loss). Prompt targets are set only for samples whose task starts
+    with one of prompt_tasks (the haystack LM loss of --prompt-weight)."""
     T = max(len(samples[i][0]) for i in idxs)
     tok = np.full((len(idxs), T), pad_id, dtype=np.int64)
-    tgt = np.full((len(idxs), T), -100, dtype=np.int64)     # target for position t = token t+1
+    tgt = np.full((len(idxs), T), -100, dtype=np.int64)
+    ptgt = np.full((len(idxs), T), -100, dtype=np.int64)
     for r, i in enumerate(idxs):
-        ids, npr, _ = samples[i]
+        ids, npr, task = samples[i]
         tok[r, :len(ids)] = ids
         # positions npr-1 .. len-2 predict the completion tokens npr .. len-1
         tgt[r, npr - 1:len(ids) - 1] = ids[npr:]
-    return torch.from_numpy(tok), torch.from_numpy(tgt)
+        if prompt_tasks and task.startswith(tuple(prompt_tasks)):
+            ptgt[r, :npr - 1] = ids[1:npr]
+    return torch.from_numpy(tok), torch.from_numpy(tgt), torch.from_numpy(ptgt)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -717,6 +781,7 @@ def train(args):
                                {"params": and_p, "weight_decay": 0.0}],
                               lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     rng = random.Random(args.seed)
+    prompt_tasks = tuple(t for t in args.prompt_tasks.split(",") if t) if args.prompt_weight else ()
 
     # curriculum stages: "maxlen:file1,file2;maxlen:file…" ; token budget split by --stage-frac
     stages = []
@@ -732,7 +797,7 @@ def train(args):
     logf = open(log_path, "w", newline="")
     logw = csv.writer(logf)
     logw.writerow(["step", "stage", "max_len", "tokens", "seconds", "lr", "loss", "mtp_loss",
-                   "indexer_kl", "tokens_per_s"])
+                   "indexer_kl", "tokens_per_s", "task", "prompt_loss"])
     print(f"v4train: {n_params} parameters ({sum(p.numel() for p in muon_p)} Muon), "
           f"{len(stages)} stages, {args.tokens} tokens, {args.threads} threads", flush=True)
 
@@ -741,7 +806,7 @@ def train(args):
     step, seen, t0 = 0, 0, time.time()
     pad = cfg["eos_token_id"]
     for si, ((max_len, files), budget) in enumerate(zip(stages, budgets)):
-        samples, skipped = load_samples(files, max_len)
+        samples, skipped = load_samples(files, max_len, rng)
         if not samples:
             raise SystemExit(f"v4train: stage {si}: no samples <= {max_len} tokens in {files}")
         print(f"v4train: stage {si}: max_len {max_len}, {len(samples)} samples "
@@ -751,7 +816,7 @@ def train(args):
             for b in make_batches(samples, args.batch_tokens, rng):
                 if stage_seen >= budget:
                     break
-                tok, tgt = collate(samples, b, pad)
+                tok, tgt, ptgt = collate(samples, b, pad, prompt_tasks)
                 lr = lr_at(step, total_steps, args.lr, args.warmup)
                 for grp in opt_m.param_groups + opt_a.param_groups:
                     grp["lr"] = lr
@@ -762,9 +827,24 @@ def train(args):
                 sel = tgt != -100
                 mt = tgt[:, 1:]                              # MTP: position t predicts token t+2
                 sel_m = mt != -100
+                psel = ptgt != -100
+                use_p = args.prompt_weight > 0 and bool(psel.any())
+                if use_p:
+                    # one head pass over completion and prompt positions (they never overlap);
+                    # is_c marks the completion rows among the selected ones
+                    is_c = sel[sel | psel]
+                    tgt = torch.where(sel, tgt, ptgt)
+                    sel = sel | psel
                 logits, ml = model(tok, aux=aux, mtp=args.mtp_weight > 0, sel=sel, sel_mtp=sel_m)
-                loss = F.cross_entropy(logits, tgt[sel])
-                total = loss
+                ploss = torch.zeros(())
+                if use_p:
+                    ce = F.cross_entropy(logits, tgt[sel], reduction="none")
+                    loss = ce[is_c].mean()
+                    ploss = ce[~is_c].mean()
+                    total = loss + args.prompt_weight * ploss
+                else:
+                    loss = F.cross_entropy(logits, tgt[sel])
+                    total = loss
                 mloss = torch.zeros(())
                 if ml is not None and bool(sel_m.any()):
                     mloss = F.cross_entropy(ml, mt[sel_m])
@@ -791,10 +871,11 @@ def train(args):
                 step += 1
                 el = time.time() - t0
                 logw.writerow([step, si, max_len, seen, f"{el:.1f}", f"{lr:.6g}", f"{loss.item():.5f}",
-                               f"{mloss.item():.5f}", f"{kl.item():.5f}", f"{seen / max(el, 1e-9):.1f}"])
+                               f"{mloss.item():.5f}", f"{kl.item():.5f}", f"{seen / max(el, 1e-9):.1f}",
+                               major_task(samples, b), f"{ploss.item():.5f}"])
                 if step % args.log_every == 0:
                     logf.flush()
-                    print(f"step {step} stage {si} tokens {seen} loss {loss.item():.4f} "
+                    print(f"step {step} stage {si} tokens {seen} {major_task(samples, b)} loss {loss.item():.4f} "
                           f"mtp {mloss.item():.4f} kl {kl.item():.4f} lr {lr:.2e} "
                           f"{seen / max(el, 1e-9):.0f} tok/s", flush=True)
                 if args.max_seconds and el > args.max_seconds:
@@ -829,6 +910,12 @@ def main():
                     help="share of the (estimated) steps during which CSA layers attend every "
                          "visible compressed entry (the indexer learns by KL), then top-k sparse "
                          "as in inference")
+    ap.add_argument("--prompt-weight", type=float, default=0.0,
+                    help="weight of an LM loss on the PROMPT tokens of the --prompt-tasks samples "
+                         "(long-context haystacks: many next-token targets per sample, which "
+                         "trains the copy/induction heads that retrieval needs); 0 = off")
+    ap.add_argument("--prompt-tasks", default="niah,vt,cwe,fwe",
+                    help="task-name prefixes whose prompts get the --prompt-weight loss")
     ap.add_argument("--bias-rate", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
