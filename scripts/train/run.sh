@@ -11,8 +11,9 @@
 #   4. loss plot (gnuplot) -> $OUT/loss.png, copied next to the model
 #
 # Environment (all optional):
-#   TRAIN_TOKENS   total training tokens, padded (default 6000000: about 80 min at the
-#                  ~1250 tokens/s measured with one thread; less with two threads on idle cores)
+#   TRAIN_TOKENS   total training tokens, padded (default 5000000: about 78 min at the
+#                  ~1100 tokens/s measured with one thread; less with two threads on idle cores)
+#   TRAIN_PROMPT_WEIGHT  weight of the LM loss on the long-context prompts (default 0 = off)
 #   TRAIN_THREADS  torch threads (default: 2 when the 1-minute load average is below 1, else 1 —
 #                  on a busy machine two OpenMP threads measured 6x SLOWER than one)
 #   TRAIN_SEED     seed of initialisation and data order (default 1234)
@@ -38,13 +39,13 @@ if [ "${TRAIN_SMOKE:-0}" = 1 ]; then
   MODEL_DIR=${MODEL_DIR:-$OUT/tiny-v4}
   TOKENS=${TRAIN_TOKENS:-40000}
   THREADS=${TRAIN_THREADS:-1}
-  N_SHORT=20; N_TOOL=10; N_LC1=4; N_LC2=3; N_LC3=2
+  N_MATH=20; N_CODE=10; N_TOOL=10; N_LCS=4; N_LC1=4; N_LC2=3; N_LC3=2
   VERIFY_LEN=1024
   GREEDY_N=6; GREEDY_T=4
 else
   OUT=${TRAIN_OUT:-build/train}
   MODEL_DIR=${MODEL_DIR:-models/tiny-v4}
-  TOKENS=${TRAIN_TOKENS:-6000000}
+  TOKENS=${TRAIN_TOKENS:-5000000}
   if [ -z "${TRAIN_THREADS:-}" ]; then
     load=$(cut -d' ' -f1 /proc/loadavg)
     if awk "BEGIN{exit !($load < 1.0)}"; then THREADS=2; else THREADS=1; fi
@@ -52,49 +53,68 @@ else
   else
     THREADS=$TRAIN_THREADS
   fi
-  N_SHORT=3000; N_TOOL=400; N_LC1=300; N_LC2=200; N_LC3=100
+  N_MATH=3000; N_CODE=1500; N_TOOL=600; N_LCS=300; N_LC1=200; N_LC2=200; N_LC3=100
   VERIFY_LEN=2048
   GREEDY_N=50; GREEDY_T=12
 fi
 SEED=${TRAIN_SEED:-1234}
+PROMPT_W=${TRAIN_PROMPT_WEIGHT:-0}
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS OMP_WAIT_POLICY=PASSIVE
 D=$OUT/data
 mkdir -p "$D"
 [ -x "$V4" ] || { echo "run.sh: $V4 missing (make bin/v4eval)" >&2; exit 2; }
-[ -x "$PY" ] || { echo "run.sh: $PY missing (Debian python3 with python3-torch)" >&2; exit 2; }
+if ! "$PY" -c "import torch, numpy" 2>/dev/null; then
+  echo "run.sh: installing Debian's python3-torch and python3-numpy (scripts/install-deps --reference)"
+  scripts/install-deps --reference
+fi
+"$PY" -c "import torch, numpy" || { echo "run.sh: $PY cannot import torch/numpy" >&2; exit 2; }
 
 NIAH="--task niah_single_1 --task niah_single_2 --task niah_single_3 --task niah_multikey_1
       --task niah_multikey_2 --task niah_multikey_3 --task niah_multivalue --task niah_multiquery"
+NIAH1="--task niah_single_1 --task niah_single_2 --task niah_single_3"
 RULER_OTHER="--task vt --task cwe --task fwe"
 
 t0=$(date +%s)
 echo "== 0/4 selftest of the trainable model (v4ref, streaming compressor, gradients, determinism)"
 $PY scripts/train/selftest.py
 echo "== 1/4 training data (train seed space) -> $D"
-$V4 gen-train --suite math --n $N_SHORT --tokenizer $TOK --out $D/math.jsonl
-$V4 gen-train --suite code --n $((N_SHORT / 2)) --tokenizer $TOK --out $D/code.jsonl
+$V4 gen-train --suite math --n $N_MATH --tokenizer $TOK --out $D/math.jsonl
+$V4 gen-train --suite code --n $N_CODE --tokenizer $TOK --out $D/code.jsonl
 $V4 gen-train --suite toolcall --n $N_TOOL --tokenizer $TOK --out $D/toolcall.jsonl
+# short haystacks: the single-needle tasks from 384 tokens, every niah task at 512 (the smallest
+# length whose prompt fits them all)
 # shellcheck disable=SC2086
-$V4 gen-train --suite longctx $NIAH --n $N_LC1 --lengths 512,768 --tokenizer $TOK --out $D/lc_768.jsonl
+{ $V4 gen-train --suite longctx $NIAH1 --n $N_LCS --lengths 384 --tokenizer $TOK --out - &&
+  $V4 gen-train --suite longctx $NIAH --n $N_LCS --lengths 512 --tokenizer $TOK --out -; } > $D/lc_512.jsonl
+# shellcheck disable=SC2086
+$V4 gen-train --suite longctx $NIAH --n $N_LC1 --lengths 768 --tokenizer $TOK --out $D/lc_768.jsonl
 # shellcheck disable=SC2086
 $V4 gen-train --suite longctx $NIAH $RULER_OTHER --n $N_LC2 --lengths 1024 --tokenizer $TOK --out $D/lc_1024.jsonl
 # shellcheck disable=SC2086
 $V4 gen-train --suite longctx $NIAH $RULER_OTHER --n $N_LC3 --lengths 2048 --tokenizer $TOK --out $D/lc_2048.jsonl
 t1=$(date +%s)
 
-SHORT=$D/math.jsonl,$D/code.jsonl,$D/toolcall.jsonl,$D/lc_768.jsonl
+# Curriculum: three stages by maximum sample length; FILE@SHARE = the share of the stage's
+# tokens that FILE gets (its samples repeated or subsampled to fit). Long-context samples carry
+# a few loss tokens on hundreds of prompt tokens, so retrieval starts on short haystacks
+# (384-768 tokens: the needle is inside the 256-token window or just beyond it) and moves out.
+SH="$D/math.jsonl@0.12,$D/code.jsonl@0.12,$D/toolcall.jsonl@0.34"
+ST0="1200:$SH,$D/lc_512.jsonl@0.27,$D/lc_768.jsonl@0.15"
+ST1="1200:$SH,$D/lc_512.jsonl@0.1,$D/lc_768.jsonl@0.12,$D/lc_1024.jsonl@0.2"
+ST2="2100:$SH,$D/lc_512.jsonl@0.05,$D/lc_768.jsonl@0.07,$D/lc_1024.jsonl@0.13,$D/lc_2048.jsonl@0.17"
+FRAC=3,4,3
 echo "== 2/4 training ($TOKENS tokens, $THREADS threads, seed $SEED)"
-$PY scripts/train/v4train.py \
-  --stages "1024:$SHORT;1100:$SHORT,$D/lc_1024.jsonl;2100:$SHORT,$D/lc_1024.jsonl,$D/lc_2048.jsonl" \
-  --stage-frac 3,4,3 --tokens "$TOKENS" --batch-tokens 4096 --lr 3e-3 --warmup 50 \
-  --mtp-weight 0.3 --dense-warmup-frac 0.1 --seed "$SEED" --threads "$THREADS" --out "$OUT"
+$PY scripts/train/v4train.py --stages "$ST0;$ST1;$ST2" \
+  --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens 4096 --lr 3e-3 --warmup 50 \
+  --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" \
+  --seed "$SEED" --threads "$THREADS" --out "$OUT"
 t2=$(date +%s)
 
 echo "== 3/4 export + engine verification -> $MODEL_DIR, $MODEL_DIR-fp8"
 $PY scripts/train/export.py --ckpt "$OUT/model.pt" --tokenizer $TOK --out "$MODEL_DIR" \
   --fp8-out "$MODEL_DIR-fp8" --verify --verify-data $D/lc_2048.jsonl --verify-len $VERIFY_LEN \
   --engine $V4 --threads "$THREADS" --exactness --greedy-n $GREEDY_N --greedy-tokens $GREEDY_T \
-  --greedy-data $D/math.jsonl,$D/code.jsonl,$D/toolcall.jsonl,$D/lc_768.jsonl,$D/lc_1024.jsonl
+  --greedy-data $D/math.jsonl,$D/code.jsonl,$D/toolcall.jsonl,$D/lc_512.jsonl,$D/lc_1024.jsonl
 
 echo "== 4/4 loss plot"
 $PY scripts/train/plot_loss.py "$OUT/loss.csv" "$OUT/loss.png"
@@ -102,6 +122,7 @@ cp "$OUT/loss.csv" "$OUT/loss.png" "$MODEL_DIR/"
 t3=$(date +%s)
 cat > "$MODEL_DIR/training.json" <<EOF
 {"tokens_budget": $TOKENS, "threads": $THREADS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
+ "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$ST0;$ST1;$ST2",
  "seconds": {"data": $((t1 - t0)), "train": $((t2 - t1)), "export_plot": $((t3 - t2))}}
 EOF
 echo "run.sh: done in $((t3 - t0)) s (data $((t1 - t0)) s, training $((t2 - t1)) s); model in $MODEL_DIR"
