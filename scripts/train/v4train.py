@@ -774,6 +774,12 @@ def train(args):
         with open(args.config) as f:
             cfg.update(json.load(f))
     model = V4Model(cfg, seed=args.seed)
+    if args.init:
+        # continue from an earlier checkpoint (weights and router biases; optimiser state fresh)
+        ck = torch.load(args.init)
+        if ck["config"] != cfg:
+            raise SystemExit(f"v4train: --init {args.init}: its config differs from this run's")
+        model.load_state_dict(ck["state"])
     n_params = sum(p.numel() for p in model.parameters())
     muon_p, ad_p, and_p = param_groups(model)
     opt_m = Muon(muon_p, lr=args.lr, wd=args.wd)
@@ -920,6 +926,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--config", help="JSON overrides of the architecture")
+    ap.add_argument("--init", help="model.pt of an earlier run to continue from (same config)")
     ap.add_argument("--max-seconds", type=float, default=0, help="stop early after this wall time")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--out", required=True, help="output dir: loss.csv, model.pt")
