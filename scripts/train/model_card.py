@@ -111,8 +111,8 @@ def main():
     L += ["", "## Training", ""]
     tj = os.path.join(args.model, "training.json")
     lc = os.path.join(args.model, "loss.csv")
-    if os.path.exists(tj):
-        t = json.load(open(tj))
+    t = json.load(open(tj)) if os.path.exists(tj) else {}
+    if t:
         L.append(f"- recipe: `make train` (scripts/train/run.sh), seed {t.get('seed')}, "
                  f"{t.get('threads')} threads, token budget {t.get('tokens_budget'):,}"
                  + (" — SMOKE RUN, not the real model" if t.get("smoke") else ""))
@@ -130,7 +130,6 @@ def main():
                      f"{float(last['seconds']):.0f} s, {float(last['tokens_per_s']):.0f} tokens/s")
             L.append(f"- final loss (mean of the last {k} steps): completion {avg('loss'):.3f}, "
                      f"MTP {avg('mtp_loss'):.3f}, indexer KL {avg('indexer_kl'):.3f}")
-    t = json.load(open(tj)) if os.path.exists(tj) else {}
     pw = float(t.get("prompt_weight", 0) or 0)
     L.append("- data: `v4eval gen-train` (suite generators, TRAIN seed space), chat-encoded; loss "
              "on completion tokens" + (f" + {pw} × LM loss on the prompt (haystack) tokens of the "

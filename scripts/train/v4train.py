@@ -672,7 +672,13 @@ def load_samples(paths, max_len, rng=None):
         path, share = spec, None
         if "@" in spec:
             path, sh = spec.rsplit("@", 1)
-            share = float(sh)
+            try:
+                share = float(sh)
+            except ValueError:
+                share = -1.0
+            if not 0.0 < share <= 1.0:
+                raise SystemExit(f"v4train: {spec}: token share: expected a number in (0, 1], "
+                                 f"found {sh!r}")
         got = []
         with open(path) as f:
             for line in f:
@@ -682,25 +688,23 @@ def load_samples(paths, max_len, rng=None):
                     skipped += 1
                     continue
                 got.append((np.array(p + c, dtype=np.int64), len(p), o["task"]))
-        files.append((path, share, got))
-    def ntok(g):
-        return sum(len(x[0]) for x in g)
-    plain = sum(ntok(g) for _, sh, g in files if sh is None)
-    shares = sum(sh for _, sh, g in files if sh is not None and g)
-    if plain and shares:
-        if shares >= 1:
-            raise SystemExit("v4train: token shares must add up to < 1 when a file has none")
-        total = plain / (1.0 - shares)      # plain files keep weight 1 and the rest of the tokens
-    else:
-        total = sum(ntok(g) for _, sh, g in files if sh is not None)
-        shares = shares or 1.0
+        files.append((spec, share, got, sum(len(x[0]) for x in got)))
+    plain = sum(n for _, sh, _, n in files if sh is None)
+    shares = sum(sh for _, sh, g, _ in files if sh is not None and g)
+    if plain and shares >= 1.0:
+        raise SystemExit(f"v4train: {', '.join(f[0] for f in files)}: token shares: expected a "
+                         f"sum < 1 beside files without a share, found {shares:g}")
+    # the stage's token count: plain files keep weight 1 and leave (1 - shares) to the shared
+    # files; with shared files only, their natural total, the shares normalised to sum to 1
+    total = plain / (1.0 - shares) if plain else sum(n for _, sh, _, n in files if sh is not None)
+    norm = 1.0 if plain else shares
     r = rng or random.Random(0)
     out = []
-    for path, share, got in files:
+    for _, share, got, n in files:
         if share is None or not got:
             out.extend(got)
             continue
-        rep = (share / shares if not plain else share) * total / ntok(got)
+        rep = share / norm * total / n
         whole = int(rep)
         out.extend(got * whole)
         out.extend(x for x in got if r.random() < rep - whole)
@@ -708,8 +712,8 @@ def load_samples(paths, max_len, rng=None):
 
 
 def make_batches(samples, tokens_per_batch, rng):
-    """Length-bucketed batches (sorted by length, chunks of <= tokens_per_batch padded tokens),
-    shuffled batch order."""
+    """Length-bucketed batches (32-token length buckets, chunks of <= tokens_per_batch padded
+    tokens), shuffled batch order."""
     # buckets of 32 tokens, random order inside a bucket: copies of a repeated sample (token
     # shares) spread over the batches of their length instead of filling one batch
     key = [rng.random() for _ in samples]
@@ -777,8 +781,11 @@ def train(args):
     if args.init:
         # continue from an earlier checkpoint (weights and router biases; optimiser state fresh)
         ck = torch.load(args.init)
-        if ck["config"] != cfg:
-            raise SystemExit(f"v4train: --init {args.init}: its config differs from this run's")
+        diff = sorted(k for k in set(cfg) | set(ck["config"]) if cfg.get(k) != ck["config"].get(k))
+        if diff:
+            k = diff[0]
+            raise SystemExit(f"v4train: --init {args.init}: config.{k}: expected {cfg.get(k)!r} "
+                             f"(this run), found {ck['config'].get(k)!r} ({len(diff)} keys differ)")
         model.load_state_dict(ck["state"])
     n_params = sum(p.numel() for p in model.parameters())
     muon_p, ad_p, and_p = param_groups(model)
