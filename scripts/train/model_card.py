@@ -8,8 +8,8 @@ drops any train prompt equal to one of those eval prompts) per suite, task and c
 Nothing is typed by hand: rerun it after every training run.
 
 Usage: model_card.py [--model models/tiny-v4] [--suites longctx,math,toolcall,code]
-                     [--lengths 1024,2048,4096,8192,16384,32768] [--limit N]
-                     [--suite-limit SUITE=N …] [--qat on|off]
+                     [--lengths 512,1024,2048,4096,8192,16384,32768] [--limit N]
+                     [--suite-limit SUITE=N …] [--niah-focus N] [--qat on|off]
                      [--threads N] [--out-root build/card]
 Exit 0 when the card was written (a suite that failed is reported in the card), 2 bad input.
 """
@@ -40,17 +40,20 @@ def tensor_summary(path):
     return len(h), params, os.path.getsize(path), dtypes
 
 
-def run_suite(args, suite):
-    run_id = f"card-{suite}-{int(time.time())}"
+def run_suite(args, suite, tasks=None, lengths=None, limit=None):
+    run_id = f"card-{suite}{'-focus' if tasks else ''}-{int(time.time())}"
     cmd = [args.engine, "run", "--suite", suite, "--model", args.model, "--run-id", run_id,
            "--out", args.out_root, "--qat", args.qat, "--progress", "lines"]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
-    limit = dict(kv.split("=", 1) for kv in args.suite_limit).get(suite, args.limit)
+    if tasks:
+        cmd += ["--task", tasks]
+    if limit is None:
+        limit = dict(kv.split("=", 1) for kv in args.suite_limit).get(suite, args.limit)
     if int(limit):
         cmd += ["--limit", str(limit)]
-    if suite == "longctx" and args.lengths:
-        cmd += ["--lengths", args.lengths]
+    if suite == "longctx" and (lengths or args.lengths):
+        cmd += ["--lengths", lengths or args.lengths]
     t0 = time.time()
     r = subprocess.run(cmd, capture_output=True, text=True)
     dt = time.time() - t0
@@ -72,10 +75,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="models/tiny-v4")
     ap.add_argument("--suites", default="longctx,math,toolcall,code")
-    ap.add_argument("--lengths", default="1024,2048,4096,8192,16384,32768")
+    ap.add_argument("--lengths", default="512,1024,2048,4096,8192,16384,32768")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--suite-limit", action="append", default=[], metavar="SUITE=N",
                     help="per-suite --limit (e.g. longctx=3), overriding --limit")
+    ap.add_argument("--niah-focus", type=int, default=0, metavar="N",
+                    help="also run niah_single_1..3 with N samples per cell at --niah-focus-lengths")
+    ap.add_argument("--niah-focus-lengths", default="512,1024,2048,4096")
     ap.add_argument("--qat", default="off", choices=["on", "off"])
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--engine", default="bin/v4eval")
@@ -135,6 +141,14 @@ def main():
              "on completion tokens" + (f" + {pw} × LM loss on the prompt (haystack) tokens of the "
              f"long-context samples" if pw else " only") + "; Muon (hidden matrices) + AdamW; "
              "indexer KL toward the main attention; MTP weight 0.3.")
+    if "copy.jsonl" in str(t.get("stages", "")):
+        L.append("- plus synthetic copy tasks (`scripts/train/copy_data.py`: random-token spans "
+                 "and key-value lists of random tokens, 8–240 tokens, and key-value lists of "
+                 "300–1000 tokens beyond the window): a copy target on every completion token.")
+    if t.get("batch_tokens") or t.get("kv_norm_init"):
+        L.append(f"- {t.get('batch_tokens', 4096)} padded tokens per step; kv_norm weights "
+                 f"initialised to {t.get('kv_norm_init', 1.0)} (q and kv are RMS-normalised, so "
+                 f"this weight alone sets the attention's logit range)")
     if t.get("stages"):
         fr = [float(x) for x in str(t.get("stage_frac", "1")).split(",")]
         L += ["", "Curriculum (`--stages` of run.sh; share = the file's share of the stage's tokens):",
@@ -162,9 +176,16 @@ def main():
     if os.path.exists(os.path.join(args.model, "loss.png")):
         L += ["", "![loss curves](loss.png)"]
     L += ["", "## Scores (held-out eval seeds, greedy, `v4eval run`, QAT " + args.qat + ")", ""]
-    for suite in [s for s in args.suites.split(",") if s]:
-        res, dt, how = run_suite(args, suite)
-        L.append(f"### {suite}")
+    runs = [(s, s, None, None, None) for s in args.suites.split(",") if s]
+    if args.niah_focus:
+        # the single-needle tasks at the short lengths with more samples per cell than the
+        # whole-suite run can afford (the issue's niah_single targets are read from these)
+        runs.append(("longctx", f"longctx: single needle, {args.niah_focus} per cell",
+                     "niah_single_1,niah_single_2,niah_single_3", args.niah_focus_lengths,
+                     args.niah_focus))
+    for suite, title, tasks, lengths, limit in runs:
+        res, dt, how = run_suite(args, suite, tasks, lengths, limit)
+        L.append(f"### {title}")
         L.append("")
         if res is None:
             L += [f"Run failed: {how}", ""]

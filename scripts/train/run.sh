@@ -11,8 +11,15 @@
 #   4. loss plot (gnuplot) -> $OUT/loss.png, copied next to the model
 #
 # Environment (all optional):
-#   TRAIN_TOKENS   total training tokens, padded (default 5000000: about 78 min at the
-#                  ~1100 tokens/s measured with one thread; less with two threads on idle cores)
+#   TRAIN_RECIPE   2 (default: the recipe of the shipped models/tiny-v4) or 3 (experimental:
+#                  synthetic copy tasks, 2048-token steps, kv_norm initialised to 2.5, 4 M
+#                  tokens; scripts/train/README.md "Third recipe" has what it measured)
+#   TRAIN_TOKENS   total training tokens, padded (default 5000000 for recipe 2, about 78 min
+#                  at the ~1070 tokens/s measured with one thread; 4000000 for recipe 3)
+#   TRAIN_BATCH    tokens per optimiser step, padded (default 4096; recipe 3: 2048)
+#   TRAIN_LR       peak learning rate of Muon and AdamW (default 3e-3)
+#   TRAIN_KV_INIT  initial kv_norm weight = the attention's logit range (default 1.0; recipe 3:
+#                  2.5; see v4train.py)
 #   TRAIN_PROMPT_WEIGHT  weight of the LM loss on the long-context prompts (default 0 = off)
 #   TRAIN_THREADS  torch threads (default: 2 when the 1-minute load average is below 1, else 1 —
 #                  on a busy machine two OpenMP threads measured 6x SLOWER than one)
@@ -23,6 +30,8 @@
 #                  output under build/train-smoke (never touches models/)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+RECIPE=${TRAIN_RECIPE:-2}
+case "$RECIPE" in 2|3) ;; *) echo "run.sh: TRAIN_RECIPE: expected 2 or 3, found '$RECIPE'" >&2; exit 2;; esac
 
 # Debian's OpenBLAS misdetects recent CPUs and falls back to a slow generic kernel: name the core
 # (SkylakeX ~40% faster torch here). Only when the CPU has the instructions; a user value wins.
@@ -39,13 +48,13 @@ if [ "${TRAIN_SMOKE:-0}" = 1 ]; then
   MODEL_DIR=${MODEL_DIR:-$OUT/tiny-v4}
   TOKENS=${TRAIN_TOKENS:-40000}
   THREADS=${TRAIN_THREADS:-1}
-  N_MATH=20; N_CODE=10; N_TOOL=10; N_LCS=4; N_LC1=4; N_LC2=3; N_LC3=2
+  N_MATH=20; N_CODE=10; N_TOOL=10; N_LCS=4; N_LC1=4; N_LC2=3; N_LC3=2; N_COPY=100
   VERIFY_LEN=1024
   GREEDY_N=6; GREEDY_T=4
 else
   OUT=${TRAIN_OUT:-build/train}
   MODEL_DIR=${MODEL_DIR:-models/tiny-v4}
-  TOKENS=${TRAIN_TOKENS:-5000000}
+  if [ "$RECIPE" = 3 ]; then TOKENS=${TRAIN_TOKENS:-4000000}; else TOKENS=${TRAIN_TOKENS:-5000000}; fi
   if [ -z "${TRAIN_THREADS:-}" ]; then
     load=$(cut -d' ' -f1 /proc/loadavg)
     if awk "BEGIN{exit !($load < 1.0)}"; then THREADS=2; else THREADS=1; fi
@@ -53,11 +62,18 @@ else
   else
     THREADS=$TRAIN_THREADS
   fi
-  N_MATH=3000; N_CODE=1500; N_TOOL=600; N_LCS=300; N_LC1=200; N_LC2=200; N_LC3=100
+  N_MATH=3000; N_CODE=1500; N_TOOL=600; N_LCS=300; N_LC1=200; N_LC2=200; N_LC3=100; N_COPY=6000
+  if [ "$RECIPE" = 3 ]; then N_TOOL=1500; fi
   VERIFY_LEN=2048
   GREEDY_N=50; GREEDY_T=12
 fi
 SEED=${TRAIN_SEED:-1234}
+if [ "$RECIPE" = 3 ]; then
+  BATCH=${TRAIN_BATCH:-2048}; KV_INIT=${TRAIN_KV_INIT:-2.5}
+else
+  BATCH=${TRAIN_BATCH:-4096}; KV_INIT=${TRAIN_KV_INIT:-1.0}
+fi
+LR=${TRAIN_LR:-3e-3}
 PROMPT_W=${TRAIN_PROMPT_WEIGHT:-0}
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS OMP_WAIT_POLICY=PASSIVE
 D=$OUT/data
@@ -92,21 +108,38 @@ $V4 gen-train --suite longctx $NIAH --n $N_LC1 --lengths 768 --tokenizer $TOK --
 $V4 gen-train --suite longctx $NIAH $RULER_OTHER --n $N_LC2 --lengths 1024 --tokenizer $TOK --out $D/lc_1024.jsonl
 # shellcheck disable=SC2086
 $V4 gen-train --suite longctx $NIAH $RULER_OTHER --n $N_LC3 --lengths 2048 --tokenizer $TOK --out $D/lc_2048.jsonl
+if [ "$RECIPE" = 3 ]; then
+  # synthetic copy tasks (random-token spans and key-value lists): a copy target on every
+  # completion token, for the copy circuit the suites' answers need (copy_data.py says why)
+  $PY scripts/train/copy_data.py --tokenizer $TOK --n $N_COPY --min-len 8 --max-len 240 \
+    --seed $((SEED + 1)) --out $D/copy.jsonl
+  $PY scripts/train/copy_data.py --tokenizer $TOK --n $((N_COPY / 4)) --kinds copy_kv \
+    --min-len 300 --max-len 1000 --seed $((SEED + 2)) --out $D/copy_long.jsonl
+fi
 t1=$(date +%s)
 
 # Curriculum: three stages by maximum sample length; FILE@SHARE = the share of the stage's
 # tokens that FILE gets (its samples repeated or subsampled to fit). Long-context samples carry
 # a few loss tokens on hundreds of prompt tokens, so retrieval starts on short haystacks
 # (384-768 tokens: the needle is inside the 256-token window or just beyond it) and moves out.
-SH="$D/math.jsonl@0.12,$D/code.jsonl@0.12,$D/toolcall.jsonl@0.34"
-ST0="1200:$SH,$D/lc_512.jsonl@0.27,$D/lc_768.jsonl@0.15"
-ST1="1200:$SH,$D/lc_512.jsonl@0.1,$D/lc_768.jsonl@0.12,$D/lc_1024.jsonl@0.2"
-ST2="2100:$SH,$D/lc_512.jsonl@0.05,$D/lc_768.jsonl@0.07,$D/lc_1024.jsonl@0.13,$D/lc_2048.jsonl@0.17"
+if [ "$RECIPE" = 3 ]; then
+  # the copy tasks start at 15 % and fall to 11 %, the long key-value lists (beyond the
+  # window: CSA's compressed entries and the indexer) from stage 1 on
+  SH="$D/math.jsonl@0.10,$D/code.jsonl@0.12,$D/toolcall.jsonl@0.26"
+  ST0="1200:$SH,$D/copy.jsonl@0.15,$D/lc_512.jsonl@0.25,$D/lc_768.jsonl@0.12"
+  ST1="1200:$SH,$D/copy.jsonl@0.08,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.1,$D/lc_768.jsonl@0.1,$D/lc_1024.jsonl@0.18"
+  ST2="2100:$SH,$D/copy.jsonl@0.05,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.05,$D/lc_768.jsonl@0.06,$D/lc_1024.jsonl@0.12,$D/lc_2048.jsonl@0.18"
+else
+  SH="$D/math.jsonl@0.12,$D/code.jsonl@0.12,$D/toolcall.jsonl@0.34"
+  ST0="1200:$SH,$D/lc_512.jsonl@0.27,$D/lc_768.jsonl@0.15"
+  ST1="1200:$SH,$D/lc_512.jsonl@0.1,$D/lc_768.jsonl@0.12,$D/lc_1024.jsonl@0.2"
+  ST2="2100:$SH,$D/lc_512.jsonl@0.05,$D/lc_768.jsonl@0.07,$D/lc_1024.jsonl@0.13,$D/lc_2048.jsonl@0.17"
+fi
 FRAC=3,4,3
 echo "== 2/4 training ($TOKENS tokens, $THREADS threads, seed $SEED)"
 $PY scripts/train/v4train.py --stages "$ST0;$ST1;$ST2" \
-  --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens 4096 --lr 3e-3 --warmup 50 \
-  --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" \
+  --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$BATCH" --lr "$LR" --warmup 50 \
+  --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT" \
   --seed "$SEED" --threads "$THREADS" --out "$OUT"
 t2=$(date +%s)
 
@@ -121,7 +154,8 @@ $PY scripts/train/plot_loss.py "$OUT/loss.csv" "$OUT/loss.png"
 cp "$OUT/loss.csv" "$OUT/loss.png" "$MODEL_DIR/"
 t3=$(date +%s)
 cat > "$MODEL_DIR/training.json" <<EOF
-{"tokens_budget": $TOKENS, "threads": $THREADS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
+{"recipe": $RECIPE, "tokens_budget": $TOKENS, "batch_tokens": $BATCH, "lr": $LR, "threads": $THREADS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
+ "kv_norm_init": $KV_INIT,
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$ST0;$ST1;$ST2",
  "seconds": {"data": $((t1 - t0)), "train": $((t2 - t1)), "export_plot": $((t3 - t2))}}
 EOF

@@ -242,10 +242,62 @@ def test_determinism():
               f"two runs, same seed: identical loss / MTP / KL columns over {len(losses[0])} steps")
 
 
+def test_copy_data():
+    """copy_data.py: the completion is the copied span / the queried key's value, no special
+    token inside a span, deterministic for a seed, one clear error for a bad option."""
+    tok = os.path.join(HERE, "..", "..", "models", "tokenizer", "tokenizer.json")
+    with open(tok) as f:
+        special = {t["id"] for t in json.load(f)["added_tokens"]}
+    with tempfile.TemporaryDirectory() as td:
+        outs = []
+        for k in range(2):
+            out = os.path.join(td, f"c{k}.jsonl")
+            r = subprocess.run([sys.executable, os.path.join(HERE, "copy_data.py"), "--tokenizer",
+                                tok, "--n", "40", "--max-len", "60", "--seed", "3", "--out", out],
+                               capture_output=True, text=True)
+            if r.returncode:
+                check(False, f"copy_data run {k}: {r.stderr.strip()[-200:]}")
+                return
+            outs.append(open(out).read())
+        check(outs[0] == outs[1], "copy_data: same seed, identical output")
+        rows = [json.loads(l) for l in outs[0].splitlines()]
+        ok_r = ok_k = 0
+        for o in rows:
+            p, c = o["prompt_ids"], o["completion_ids"]
+            if o["task"] == "copy_random":
+                span = p[1:-1]
+                ok_r += c[:-1] == span and not (set(span) & special) and 8 <= len(span) <= 60
+            else:
+                # <bos> (k : v <sep>)* <Assistant> kq :  ->  value of kq
+                colon = p[-1]
+                sep = next(t for t in p[1:] if t in special)     # the first pair's end
+                qpos = max(i for i, t in enumerate(p) if i and t in special and t != sep)
+                kq = p[qpos + 1:-1]
+                pairs, cur = {}, []
+                for t in p[1:qpos]:
+                    if t == sep:
+                        j = cur.index(colon)
+                        pairs[tuple(cur[:j])] = cur[j + 1:]
+                        cur = []
+                    else:
+                        cur.append(t)
+                val = pairs.get(tuple(kq))
+                ok_k += val is not None and c[:-1] == val
+        nr = sum(o["task"] == "copy_random" for o in rows)
+        check(nr == 40 and ok_r == nr, f"copy_random: completion = the span ({ok_r}/{nr})")
+        check(len(rows) - nr == 40 and ok_k == 40, f"copy_kv: completion = the value of the "
+              f"queried key ({ok_k}/{len(rows) - nr})")
+        r = subprocess.run([sys.executable, os.path.join(HERE, "copy_data.py"), "--tokenizer", tok,
+                            "--n", "1", "--kinds", "bogus", "--out", os.path.join(td, "x")],
+                           capture_output=True, text=True)
+        check(r.returncode != 0 and "--kinds" in r.stderr, "copy_data: bad --kinds is one clear error")
+
+
 def main():
     torch.set_num_threads(1)
     assert torch.get_default_dtype() == torch.float32
-    for t in (test_reference, test_data, test_compressor, test_sinkhorn, test_gradients, test_determinism):
+    for t in (test_reference, test_data, test_compressor, test_sinkhorn, test_gradients, test_determinism,
+              test_copy_data):
         print(t.__name__)
         t()
     print(f"selftest: {'all ok' if not fails else f'{len(fails)} FAILED'}")
