@@ -25,6 +25,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "reference"))
 import v4train  # noqa: E402
 import safetensors_io  # noqa: E402
+import v4ref  # noqa: E402
 
 
 def die(msg):
@@ -43,20 +44,10 @@ def load(args):
     cfg = dict(v4train.DEFAULT_CONFIG)
     cfg.update({k: cfg_file[k] for k in cfg_file if k in v4train.DEFAULT_CONFIG})
     m = v4train.V4Model(cfg)
-    tensors, _ = safetensors_io.read_safetensors(os.path.join(args.model, "model.safetensors"))
-    sd = m.state_dict()
-    for name, ref in sd.items():
-        if name not in tensors:
-            die(f"{args.model}/model.safetensors: tensor {name}: "
-                             f"expected (a BF16/F32 export), found none")
-        dt, arr = tensors[name]
-        if dt == "BF16":
-            arr = safetensors_io.bf16_bits_to_f64(arr)
-        elif dt not in ("F32", "I32", "I64"):
-            die(f"{args.model}: tensor {name}: expected BF16 or F32, "
-                             f"found {dt} (use the BF16 copy)")
-        sd[name] = torch.tensor(np.asarray(arr, dtype=np.float64)).to(ref.dtype).view(ref.shape)
-    m.load_state_dict(sd)
+    # every stored format (BF16, FP8, FP4) decoded by the reference's loader; strict load:
+    # a missing or extra tensor is a RuntimeError naming it
+    W, _ = v4ref.load_weights(os.path.join(args.model, "model.safetensors"))
+    m.load_state_dict(W)
     return m, cfg
 
 
@@ -71,7 +62,8 @@ def main():
     torch.set_num_threads(1)
     try:
         m, cfg = load(args)
-    except (OSError, ValueError, KeyError, RuntimeError, safetensors_io.SafetensorsError) as e:
+    except (OSError, ValueError, KeyError, RuntimeError, AssertionError,
+            safetensors_io.SafetensorsError) as e:
         die(f"{args.ckpt or args.model}: cannot load the model: {e}")
     m.eval()
     H, W = cfg["num_attention_heads"], cfg["sliding_window"]

@@ -37,15 +37,20 @@ def main():
     if not 2 <= a.min_len <= a.max_len:
         raise SystemExit(f"copy_data: --min-len/--max-len: expected 2 <= min <= max, "
                          f"found {a.min_len}, {a.max_len}")
-    with open(a.tokenizer) as f:
-        tok = json.load(f)
-    special = {t["id"] for t in tok["added_tokens"]}
-    vocab = len(tok["model"]["vocab"]) + len([t for t in tok["added_tokens"]
-                                              if t["content"] not in tok["model"]["vocab"]])
-    colon = tok["model"]["vocab"].get(":")
+    if a.n < 1:
+        raise SystemExit(f"copy_data: --n: expected >= 1, found {a.n}")
+    try:
+        with open(a.tokenizer) as f:
+            tok = json.load(f)
+        special = {t["id"] for t in tok["added_tokens"]}
+        vocab = tok["model"]["vocab"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise SystemExit(f"copy_data: {a.tokenizer}: expected a tokenizer.json with "
+                         f"added_tokens and model.vocab: {e}")
+    colon = vocab.get(":")
     if colon is None:
         raise SystemExit(f"copy_data: {a.tokenizer}: expected a token ':' in the vocabulary")
-    ordinary = [i for i in range(vocab) if i not in special and i != colon]
+    ordinary = sorted(set(vocab.values()) - special - {colon})
     if len(ordinary) < 100:
         raise SystemExit(f"copy_data: {a.tokenizer}: expected >= 100 ordinary tokens, "
                          f"found {len(ordinary)}")

@@ -143,8 +143,7 @@ def main():
              "indexer KL toward the main attention; MTP weight 0.3.")
     if "copy.jsonl" in str(t.get("stages", "")):
         L.append("- plus synthetic copy tasks (`scripts/train/copy_data.py`: random-token spans "
-                 "and key-value lists of random tokens, 8–240 tokens, and key-value lists of "
-                 "300–1000 tokens beyond the window): a copy target on every completion token.")
+                 "and key-value lists of random tokens): a copy target on every completion token.")
     if t.get("batch_tokens") or t.get("kv_norm_init"):
         L.append(f"- {t.get('batch_tokens', 4096)} padded tokens per step; kv_norm weights "
                  f"initialised to {t.get('kv_norm_init', 1.0)} (q and kv are RMS-normalised, so "

@@ -52,7 +52,6 @@ Training (train()):
   * initialisation (new runs, not --init): --kv-norm-init sets every kv_norm weight — q and kv
     are RMS-normalised, so the attention logits are bounded by sqrt(head_dim) x that weight
     (8 at head_dim 64 and weight 1, against 22.6 for V4's head_dim 512; 2.5 gives 20);
-    --embed-shared adds one shared random vector to every embedding row (off by default);
   * deterministic: torch/numpy/python seeds fixed, single data order from the seed.
 """
 import argparse
@@ -796,10 +795,6 @@ def train(args):
             for name, p in model.named_parameters():
                 if name.endswith("attn.kv_norm.weight"):
                     p.fill_(args.kv_norm_init)
-            if args.embed_shared:
-                g = torch.Generator().manual_seed(args.seed + 7)
-                model.embed.weight.add_(args.embed_shared *
-                                        torch.randn(model.embed.weight.shape[1], generator=g))
     n_params = sum(p.numel() for p in model.parameters())
     muon_p, ad_p, and_p = param_groups(model)
     opt_m = Muon(muon_p, lr=args.lr, wd=args.wd)
@@ -945,10 +940,6 @@ def main():
     ap.add_argument("--kv-norm-init", type=float, default=1.0,
                     help="initial kv_norm weight (the attention's only temperature: q and kv are "
                          "RMS-normalised, so max logit = sqrt(head_dim) * weight)")
-    ap.add_argument("--embed-shared", type=float, default=0.0,
-                    help="add this multiple of one shared random vector to every embedding row "
-                         "(the model has no biases: a common direction lets q/k carry a "
-                         "content-independent part, i.e. positional heads)")
     ap.add_argument("--bias-rate", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
