@@ -360,8 +360,9 @@ class V4Ref:
         return e
 
     # -- indexer ---------------------------------------------------------------------------------
-    def indexer(self, a, qr, pfx, om, lid):
-        """Top-k compressed entry indices per query: bool mask [T, N] of selected entries."""
+    def indexer(self, a, qr, pfx, om, lid, record=None):
+        """Top-k compressed entry indices per query: bool mask [T, N] of selected entries
+        (record: the visible-masked scores [T, N] as indexer_scores.{lid})."""
         c = self.cfg
         T = a.shape[0]
         HI, cI = c.index_heads, c.index_dim
@@ -380,6 +381,8 @@ class V4Ref:
         scores = (torch.relu(torch.einsum("thc,nc->thn", q, kidx)) * wts.unsqueeze(-1)).sum(1)
         visible = torch.arange(N).unsqueeze(0) < ((pos + 1) // 4).unsqueeze(1)
         scores = torch.where(visible, scores, torch.full_like(scores, -math.inf))
+        if record is not None:
+            record[f"indexer_scores.{lid}"] = scores
         margins = []
         ties = 0
         for t in range(T):
@@ -427,7 +430,7 @@ class V4Ref:
             N = comp.shape[0]
             vis = torch.arange(N).unsqueeze(0) < ((pos + 1) // ratio).unsqueeze(1)
             if ratio == 4:
-                sel = self.indexer(a, qr, pfx + "attn.", om, lid)
+                sel = self.indexer(a, qr, pfx + "attn.", om, lid, record)
                 vis = vis & sel
                 if record is not None:
                     topk = torch.full((T, c.index_topk), -1, dtype=torch.int64)
@@ -446,6 +449,8 @@ class V4Ref:
         sink = self.w(pfx + "attn.attn_sink").reshape(H, 1, 1)
         den = e.sum(-1, keepdim=True) + torch.exp(sink - M)
         o = torch.einsum("hts,sd->thd", e / den, keys)
+        if record is not None:
+            record[f"attn_p.{lid}"] = e / den          # [H, T, T (raw keys) + N (entries)]
         o = torch.cat([o[..., :nope], rope(o[..., nope:], pos, om, inverse=True)], -1)
         G = c.o_groups
         og = o.reshape(T, G, (H // G) * hd)

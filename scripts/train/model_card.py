@@ -148,6 +148,15 @@ def main():
         L.append(f"- {t.get('batch_tokens', 4096)} padded tokens per step; kv_norm weights "
                  f"initialised to {t.get('kv_norm_init', 1.0)} (q and kv are RMS-normalised, so "
                  f"this weight alone sets the attention's logit range)")
+    if float(t.get("copy_sup", 0) or 0) or float(t.get("prev_sup", 0) or 0):
+        L.append(f"- attention supervision (training only): copy heads {t.get('copy_heads')} "
+                 f"(weight {t.get('copy_sup')}; their attention mass on the visible copies of "
+                 f"each completion target with at most {t.get('copy_max_copies') or 'any'} "
+                 f"copies, and the same for the CSA indexers), previous-token heads "
+                 f"{t.get('prev_heads')} (weight {t.get('prev_sup')})")
+    if float(t.get("embed_common", 0) or 0):
+        L.append(f"- initialisation: every embedding row + {t.get('embed_common')} × one shared "
+                 f"N(0,1) vector (a token-independent direction for positional heads)")
     if t.get("stages"):
         fr = [float(x) for x in str(t.get("stage_frac", "1")).split(",")]
         L += ["", "Curriculum (`--stages` of run.sh; share = the file's share of the stage's tokens):",

@@ -11,15 +11,24 @@
 #   4. loss plot (gnuplot) -> $OUT/loss.png, copied next to the model
 #
 # Environment (all optional):
-#   TRAIN_RECIPE   2 (default: the recipe of the shipped models/tiny-v4) or 3 (experimental:
+#   TRAIN_RECIPE   2 (default: the recipe of the shipped models/tiny-v4), 3 (experimental:
 #                  synthetic copy tasks, 2048-token steps, kv_norm initialised to 2.5, 4 M
-#                  tokens; scripts/train/README.md "Third recipe" has what it measured)
+#                  tokens; scripts/train/README.md "Third recipe" has what it measured) or 4
+#                  (recipe 3 + attention supervision: copy heads 1:0 and 3:0, previous-token
+#                  head 0:0, shared embedding direction; README "Fourth recipe": better code
+#                  and tool scores, but its exports FAIL the engine check — indexer near-ties)
+#   TRAIN_COPY_SUP / TRAIN_PREV_SUP  weights of the copy-head and previous-token attention
+#                  losses (recipe 4: 1.0 and 0.5; recipes 2 and 3: 0 = off)
+#   TRAIN_COPY_MAX copy loss only at targets with at most this many visible copies (recipe 4: 3)
+#   TRAIN_EMBED_COMMON  init: shared component of every embedding row (recipe 4: 1.0; v4train.py)
 #   TRAIN_TOKENS   total training tokens, padded (default 5000000 for recipe 2, about 78 min
 #                  at the ~1070 tokens/s measured with one thread; 4000000 for recipe 3)
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 4096; recipe 3: 2048)
 #   TRAIN_LR       peak learning rate of Muon and AdamW (default 3e-3)
 #   TRAIN_KV_INIT  initial kv_norm weight = the attention's logit range (default 1.0; recipe 3:
 #                  2.5; see v4train.py)
+#   TRAIN_WINDOW   sliding window of the attention (default 256 = DEFAULT_CONFIG; any other value
+#                  goes to v4train.py as a --config override and into the exported config.json)
 #   TRAIN_PROMPT_WEIGHT  weight of the LM loss on the long-context prompts (default 0 = off)
 #   TRAIN_THREADS  torch threads (default: 2 when the 1-minute load average is below 1, else 1 —
 #                  on a busy machine two OpenMP threads measured 6x SLOWER than one)
@@ -31,7 +40,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RECIPE=${TRAIN_RECIPE:-2}
-case "$RECIPE" in 2|3) ;; *) echo "run.sh: TRAIN_RECIPE: expected 2 or 3, found '$RECIPE'" >&2; exit 2;; esac
+case "$RECIPE" in 2|3|4) ;; *) echo "run.sh: TRAIN_RECIPE: expected 2, 3 or 4, found '$RECIPE'" >&2; exit 2;; esac
+# recipe 4 = recipe 3's data and schedule + attention supervision
+if [ "$RECIPE" = 4 ]; then DATA=3; else DATA=$RECIPE; fi
 
 # Debian's OpenBLAS misdetects recent CPUs and falls back to a slow generic kernel: name the core
 # (SkylakeX ~40% faster torch here). Only when the CPU has the instructions; a user value wins.
@@ -54,7 +65,7 @@ if [ "${TRAIN_SMOKE:-0}" = 1 ]; then
 else
   OUT=${TRAIN_OUT:-build/train}
   MODEL_DIR=${MODEL_DIR:-models/tiny-v4}
-  if [ "$RECIPE" = 3 ]; then TOKENS=${TRAIN_TOKENS:-4000000}; else TOKENS=${TRAIN_TOKENS:-5000000}; fi
+  if [ "$DATA" = 3 ]; then TOKENS=${TRAIN_TOKENS:-4000000}; else TOKENS=${TRAIN_TOKENS:-5000000}; fi
   if [ -z "${TRAIN_THREADS:-}" ]; then
     load=$(cut -d' ' -f1 /proc/loadavg)
     if awk "BEGIN{exit !($load < 1.0)}"; then THREADS=2; else THREADS=1; fi
@@ -63,17 +74,32 @@ else
     THREADS=$TRAIN_THREADS
   fi
   N_MATH=3000; N_CODE=1500; N_TOOL=600; N_LCS=300; N_LC1=200; N_LC2=200; N_LC3=100; N_COPY=6000
-  if [ "$RECIPE" = 3 ]; then N_TOOL=1500; fi
+  if [ "$DATA" = 3 ]; then N_TOOL=1500; fi
   VERIFY_LEN=2048
   GREEDY_N=50; GREEDY_T=12
 fi
 SEED=${TRAIN_SEED:-1234}
-if [ "$RECIPE" = 3 ]; then
+if [ "$DATA" = 3 ]; then
   BATCH=${TRAIN_BATCH:-2048}; KV_INIT=${TRAIN_KV_INIT:-2.5}
 else
   BATCH=${TRAIN_BATCH:-4096}; KV_INIT=${TRAIN_KV_INIT:-1.0}
 fi
+if [ "$RECIPE" = 4 ]; then
+  COPY_SUP=${TRAIN_COPY_SUP:-1.0}; PREV_SUP=${TRAIN_PREV_SUP:-0.5}
+  EMBED_COMMON=${TRAIN_EMBED_COMMON:-1.0}; COPY_MAX=${TRAIN_COPY_MAX:-3}
+else
+  COPY_SUP=${TRAIN_COPY_SUP:-0}; PREV_SUP=${TRAIN_PREV_SUP:-0}
+  EMBED_COMMON=${TRAIN_EMBED_COMMON:-0}; COPY_MAX=${TRAIN_COPY_MAX:-0}
+fi
 LR=${TRAIN_LR:-3e-3}
+WINDOW=${TRAIN_WINDOW:-256}
+case "$WINDOW" in ''|0|*[!0-9]*) echo "run.sh: TRAIN_WINDOW: expected a positive integer, found '$WINDOW'" >&2; exit 2;; esac
+CFG_ARGS=()
+if [ "$WINDOW" != 256 ]; then
+  mkdir -p "$OUT"
+  echo "{\"sliding_window\": $WINDOW}" > "$OUT/config_override.json"
+  CFG_ARGS=(--config "$OUT/config_override.json")
+fi
 PROMPT_W=${TRAIN_PROMPT_WEIGHT:-0}
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS OMP_WAIT_POLICY=PASSIVE
 D=$OUT/data
@@ -108,7 +134,7 @@ $V4 gen-train --suite longctx $NIAH --n $N_LC1 --lengths 768 --tokenizer $TOK --
 $V4 gen-train --suite longctx $NIAH $RULER_OTHER --n $N_LC2 --lengths 1024 --tokenizer $TOK --out $D/lc_1024.jsonl
 # shellcheck disable=SC2086
 $V4 gen-train --suite longctx $NIAH $RULER_OTHER --n $N_LC3 --lengths 2048 --tokenizer $TOK --out $D/lc_2048.jsonl
-if [ "$RECIPE" = 3 ]; then
+if [ "$DATA" = 3 ]; then
   # synthetic copy tasks (random-token spans and key-value lists): a copy target on every
   # completion token, for the copy circuit the suites' answers need (copy_data.py says why)
   $PY scripts/train/copy_data.py --tokenizer $TOK --n $N_COPY --min-len 8 --max-len 240 \
@@ -122,7 +148,7 @@ t1=$(date +%s)
 # tokens that FILE gets (its samples repeated or subsampled to fit). Long-context samples carry
 # a few loss tokens on hundreds of prompt tokens, so retrieval starts on short haystacks
 # (384-768 tokens: the needle is inside the 256-token window or just beyond it) and moves out.
-if [ "$RECIPE" = 3 ]; then
+if [ "$DATA" = 3 ]; then
   # the copy tasks start at 15 % and fall to 11 %, the long key-value lists (beyond the
   # window: CSA's compressed entries and the indexer) from stage 1 on
   SH="$D/math.jsonl@0.10,$D/code.jsonl@0.12,$D/toolcall.jsonl@0.26"
@@ -140,7 +166,9 @@ echo "== 2/4 training ($TOKENS tokens, $THREADS threads, seed $SEED)"
 $PY scripts/train/v4train.py --stages "$ST0;$ST1;$ST2" \
   --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$BATCH" --lr "$LR" --warmup 50 \
   --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT" \
-  --seed "$SEED" --threads "$THREADS" --out "$OUT"
+  --copy-sup "$COPY_SUP" --copy-heads 1:0,3:0 --copy-max-copies "$COPY_MAX" \
+  --prev-sup "$PREV_SUP" --prev-heads 0:0 --embed-common "$EMBED_COMMON" \
+  "${CFG_ARGS[@]}" --seed "$SEED" --threads "$THREADS" --out "$OUT"
 t2=$(date +%s)
 
 echo "== 3/4 export + engine verification -> $MODEL_DIR, $MODEL_DIR-fp8"
@@ -155,7 +183,8 @@ cp "$OUT/loss.csv" "$OUT/loss.png" "$MODEL_DIR/"
 t3=$(date +%s)
 cat > "$MODEL_DIR/training.json" <<EOF
 {"recipe": $RECIPE, "tokens_budget": $TOKENS, "batch_tokens": $BATCH, "lr": $LR, "threads": $THREADS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
- "kv_norm_init": $KV_INIT,
+ "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "1:0,3:0", "prev_sup": $PREV_SUP, "prev_heads": "0:0",
+ "copy_max_copies": $COPY_MAX, "embed_common": $EMBED_COMMON,
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$ST0;$ST1;$ST2",
  "seconds": {"data": $((t1 - t0)), "train": $((t2 - t1)), "export_plot": $((t3 - t2))}}
 EOF

@@ -10,6 +10,8 @@
 4. Gradient routing: the LM loss reaches no indexer parameter; the indexer KL loss reaches only
    indexer parameters.
 5. Training is deterministic: two 3-step runs from the same seed give identical losses.
+6. The attention-supervision losses (copy head, previous-token head, indexer) equal a brute-force
+   sum over v4ref.py's attention probabilities and indexer scores, per layer.
 Exit 0 when every check passes, 1 otherwise (each failure printed).
 """
 import json
@@ -58,8 +60,8 @@ def randomise(m, seed):
                 moe.gate.bias.copy_(torch.randn(moe.E, generator=g) * 0.1)
 
 
-def test_reference():
-    torch.manual_seed(0)
+def tiny_exported():
+    """A randomised TINY model through export's encoding -> (tensors, model, v4ref module)."""
     m = v4train.V4Model(TINY, seed=3)
     randomise(m, 4)
     tensors, dec = export.encode(m.state_dict(), fp8=False)
@@ -67,6 +69,12 @@ def test_reference():
     prev = torch.get_default_dtype()
     import v4ref               # sets torch's default dtype to float64 on import
     torch.set_default_dtype(prev)
+    return tensors, mm, v4ref
+
+
+def test_reference():
+    torch.manual_seed(0)
+    tensors, mm, v4ref = tiny_exported()
     # 300 tokens: 38 window chunks (the last one partial), several compressed entries;
     # 5 < window (one short chunk), 16 = 2 x window (chunks end exactly at T)
     with tempfile.TemporaryDirectory() as td:
@@ -92,6 +100,93 @@ def test_reference():
             l2, _ = mm(torch.tensor([b]))
         d = max(float((lb[0] - la[0]).abs().max()), float((lb[1, :23] - l2[0]).abs().max()))
         check(d < 1e-4, f"batched + right-padded rows equal single sequences: max |diff| {d:.2e}")
+
+
+def test_supervision():
+    """Attention.supervise (blocked window slots, compressed entries, top-k gather) against a
+    brute-force sum over the reference's full [H, T, T + N] attention probabilities."""
+    tensors, mm, v4ref = tiny_exported()
+    T, W = 300, TINY["sliding_window"]
+    # few distinct tokens, so most targets have several visible copies (and some none)
+    toks = [0] + list(np.random.default_rng(11).integers(2, 14, T - 1))
+    ctgt = torch.full((1, T), -1, dtype=torch.int64)
+    ctgt[0, 120:T - 1] = torch.tensor(toks[121:T])
+    ctgt[0, 200:210] = 50                       # a token that appears nowhere: no loss there
+    tok = torch.tensor([toks])
+    L = TINY["num_hidden_layers"]
+    for blk in mm.layers:
+        blk.attn.copy_head, blk.attn.prev_head = 1, 0
+        blk.attn.sup = (tok, ctgt, torch.ones(1, T, dtype=torch.bool))
+        blk.attn.sup_out = []
+    mm.train()
+    for blk in mm.layers:
+        blk.attn.dense = False
+    with torch.no_grad():
+        mm(tok, mtp=False)
+    rec = {}
+    with tempfile.TemporaryDirectory() as td:
+        export.write_copy(td, TINY, tensors, os.path.join(HERE, "..", "..", "models", "tokenizer",
+                                                           "tokenizer.json"), False, {})
+        ref = v4ref.V4Ref(td)
+        with torch.no_grad():
+            ref.forward(toks, qat=False, record=rec, mtp=False)
+    tk = torch.tensor(toks)
+    # the same forward with copy_max = 2: the copy loss only where <= 2 visible copies
+    rare = {}
+    for blk in mm.layers:
+        blk.attn.copy_max, blk.attn.sup_out, blk.attn.sup_keep = 2, [], blk.attn.sup_out
+    with torch.no_grad():
+        mm(tok, mtp=False)
+    for l, blk in enumerate(mm.layers):
+        rare[l] = {n: (float(v), c) for n, v, c in blk.attn.sup_out}.get("copy")
+        blk.attn.sup_out = blk.attn.sup_keep
+    for l in range(L):
+        got = {n: (float(v), c) for n, v, c in mm.layers[l].attn.sup_out}
+        P = rec[f"attn_p.{l}"]                                   # [H, T, T + N]
+        ratio = TINY["compress_ratios"][l]
+        N = P.shape[2] - T
+        # key k's tokens: raw key s holds toks[s]; entry n holds toks[n*ratio .. n*ratio+ratio-1]
+        want = {}
+        cs, cn, ic, inn, rs, rn = 0.0, 0, 0.0, 0, 0.0, 0
+        for t in range(T):
+            y = int(ctgt[0, t])
+            if y < 0:
+                continue
+            match = torch.cat([tk == y, torch.tensor([bool((tk[n * ratio:(n + 1) * ratio] == y).any())
+                                                      for n in range(N)], dtype=torch.bool)])
+            pr = P[1, t]
+            if bool(((pr > 0) & match).any()):
+                cs += -math.log(float((pr * match).sum()))
+                cn += 1
+                if int(((pr > 0) & match).sum()) <= 2:
+                    rs += -math.log(float((pr * match).sum()))
+                    rn += 1
+            if ratio == 4 and N:
+                sc = rec[f"indexer_scores.{l}"][t]
+                vis = torch.isfinite(sc)
+                mt = match[T:] & vis
+                if bool(mt.any()):
+                    ls = torch.log_softmax(sc[vis], -1)
+                    ic += -float(torch.logsumexp(ls[mt[vis]], -1))
+                    inn += 1
+        if cn:
+            want["copy"] = (cs, cn)
+        if inn:
+            want["index"] = (ic, inn)
+        g, w = rare[l], ((rs, rn) if rn else None)
+        check((g is None) == (w is None) and (g is None or (g[1] == w[1] and abs(g[0] - w[0]) <
+                                                              1e-4 * max(1.0, w[0]))),
+              f"layer {l} copy, at most 2 visible copies: {g} vs brute force {w}")
+        ps = sum(-math.log(float(P[0, t, t - 1])) for t in range(1, T))
+        want["prev"] = (ps, T - 1)
+        check(sorted(got) == sorted(want), f"layer {l}: losses {sorted(got)} (expected {sorted(want)})")
+        for n in want:
+            if n in got:
+                g, w = got[n], want[n]
+                rel = abs(g[0] - w[0]) / max(1.0, abs(w[0]))
+                check(g[1] == w[1] and rel < 1e-4,
+                      f"layer {l} {n}: nll sum {g[0]:.4f} over {g[1]} queries vs brute force "
+                      f"{w[0]:.4f} over {w[1]} (rel {rel:.1e})")
 
 
 def test_data():
@@ -297,7 +392,7 @@ def main():
     torch.set_num_threads(1)
     assert torch.get_default_dtype() == torch.float32
     for t in (test_reference, test_data, test_compressor, test_sinkhorn, test_gradients, test_determinism,
-              test_copy_data):
+              test_copy_data, test_supervision):
         print(t.__name__)
         t()
     print(f"selftest: {'all ok' if not fails else f'{len(fails)} FAILED'}")

@@ -49,9 +49,22 @@ Training (train()):
     each with an optional token share FILE@SHARE);
   * optional haystack LM loss (--prompt-weight): next-token loss on the prompt tokens of the
     long-context samples, logged apart from the completion loss;
+  * optional attention supervision (--copy-sup, --prev-sup; training only, the architecture and
+    the exported weights' meaning are unchanged): each --copy-heads head gets -log of its
+    attention mass on the visible keys (window keys and compressed entries) holding the token
+    its query must predict, at completion positions whose target has a visible copy, and each
+    CSA indexer the same loss over its softmax; each --prev-heads head gets -log of its mass on
+    position t-1; --copy-max-copies K keeps the copy loss to targets with at most K visible
+    copies (the informative ones: values, names, random spans — not "the" or DSML markup).
+    The aim: copying (needle values, tool arguments, names) that does not wait for an induction
+    circuit to form by itself, which 5 M tokens did not give;
   * initialisation (new runs, not --init): --kv-norm-init sets every kv_norm weight — q and kv
     are RMS-normalised, so the attention logits are bounded by sqrt(head_dim) x that weight
     (8 at head_dim 64 and weight 1, against 22.6 for V4's head_dim 512; 2.5 gives 20);
+    --embed-common A adds A x one shared N(0,1) vector to every embedding row: q, k and v have
+    no bias, so without a direction common to all tokens layer 0 cannot form a query that does
+    not depend on the token, and a previous-token head (the first half of every copy circuit)
+    does not form — side by side, 100 steps: previous-token loss 3.4 nats at A = 0, 0.55 at 1;
   * deterministic: torch/numpy/python seeds fixed, single data order from the seed.
 """
 import argparse
@@ -271,6 +284,12 @@ class Attention(nn.Module):
         self.ratio = ratio
         self.topk = cfg["index_topk"]
         self.dense = False      # training warm-up: CSA attends every visible entry (no top-k)
+        # attention supervision (training only, set by train() per batch; see supervise())
+        self.copy_head = None   # head index whose attention is pulled onto copies of the target
+        self.prev_head = None   # head index whose attention is pulled onto the previous token
+        self.sup = None         # (tokens [B, T], copy target [B, T] (-1 none), valid [B, T])
+        self.sup_out = []       # (name, nll sum, count) appended by forward
+        self.copy_max = 0       # copy loss only where the target has <= copy_max visible copies (0: all)
         self.wq_a = linear(D, ql)
         self.q_norm = RMSNorm(ql, eps)
         self.wq_b = linear(ql, H * hd)
@@ -321,6 +340,7 @@ class Attention(nn.Module):
             if self.ratio == 4 and N > 0:
                 I = self.indexer(a.detach(), qr.detach(), tab, rd)         # [B, T, N]
                 Im = I.masked_fill(~vis[None], float("-inf"))
+                sel = (Im, None, None)
                 if self.dense and self.training:
                     # dense warm-up (V3.2's recipe): the main attention sees every visible
                     # entry while the indexer learns from it through the KL loss below
@@ -332,6 +352,7 @@ class Attention(nn.Module):
                     k = min(self.topk, N)
                     idx = topk_idx(Im.detach(), k)                         # [B, T, k]
                     sel_ok = torch.gather(vis[None].expand(B, T, N), 2, idx)   # [B, T, k]
+                    sel = (Im, idx, sel_ok)
                     Cs = C[torch.arange(B)[:, None, None], idx]            # [B, T, k, hd]
                     lc = torch.einsum("bthd,btkd->bthk", q, Cs) * scale
                     lc = lc.masked_fill(~sel_ok[:, :, None, :], float("-inf"))
@@ -356,6 +377,8 @@ class Attention(nn.Module):
         sink = self.attn_sink.view(1, 1, H, 1).expand(B, T, H, 1)
         logits = torch.cat(parts + [sink], dim=-1)
         p = torch.softmax(logits, dim=-1)
+        if self.training and self.sup is not None:
+            self.supervise(p, S, nC, wvalid, vals, sel if self.ratio == 4 and N > 0 else None)
         o, off = 0, 0
         for (kind, V), L in zip(vals, parts):
             n = L.shape[-1]
@@ -376,6 +399,66 @@ class Attention(nn.Module):
         wa = self.wo_a.weight.view(G, self.ol, (H // G) * hd)
         u = torch.einsum("btgi,goi->btgo", og, wa).reshape(B, T, G * self.ol)
         return self.wo_b(u)
+
+    def supervise(self, p, S, nC, wvalid, vals, sel):
+        """Attention supervision losses (training only; appended to self.sup_out as
+        (name, nll sum, count)):
+          copy: -log of the copy head's attention mass on the visible keys that hold the token
+                the query must predict (window keys with that token; compressed entries whose
+                m tokens include it), at the supervised query positions whose target token is
+                visible at all (and has at most copy_max visible copies when copy_max > 0);
+          index: the same for the lightning indexer's softmax over the visible entries (CSA);
+          prev: -log of the previous-token head's attention on position t-1 (every valid t)."""
+        tok, tgt, valid = self.sup
+        B, T = tok.shape
+        Tp = nC * S
+        keyt = F.pad(tok, (0, Tp - T), value=-2).view(B, nC, S)
+        keyt = torch.cat((F.pad(keyt, (0, 0, 1, 0), value=-2)[:, :nC], keyt), 2)   # [B, nC, 2S]
+        if self.copy_head is not None:
+            h = self.copy_head
+            qt = F.pad(tgt, (0, Tp - T), value=-1).view(B, nC, S)
+            mw = (keyt[:, :, None, :] == qt[..., None]) & wvalid[None] & (qt[..., None] >= 0)
+            mw = mw.reshape(B, Tp, 2 * S)[:, :T]                                # [B, T, 2S]
+            mass = (p[:, :, h, :2 * S] * mw).sum(-1)
+            reach = mw.any(-1)
+            ncopy = mw.sum(-1)
+            off = 2 * S
+            for kind, _ in vals[1:]:
+                m = self.ratio
+                N = (T // m)
+                blk = (tok[:, :N * m].view(B, N, m)[:, None] == tgt[:, :, None, None]).any(-1)
+                vis = torch.arange(N)[None, :] < ((torch.arange(T) + 1) // m)[:, None]
+                me = blk & vis[None] & (tgt[..., None] >= 0)                    # [B, T, N]
+                if sel is not None:
+                    Im = sel[0]
+                    ok = me.any(-1)
+                    if bool(ok.any()):
+                        li = torch.log_softmax(Im[ok], dim=-1)
+                        nll = -torch.logsumexp(li.masked_fill(~me[ok], float("-inf")), -1)
+                        self.sup_out.append(("index", nll.sum(), int(ok.sum())))
+                if kind == "s":
+                    idx, sel_ok = sel[1], sel[2]
+                    me = torch.gather(me, 2, idx) & sel_ok
+                n = me.shape[-1]
+                mass = mass + (p[:, :, h, off:off + n] * me).sum(-1)
+                reach = reach | me.any(-1)
+                ncopy = ncopy + me.sum(-1)
+                off += n
+            if self.copy_max:
+                reach = reach & (ncopy <= self.copy_max)
+            if bool(reach.any()):
+                nll = -torch.log(mass[reach].clamp_min(1e-9))
+                self.sup_out.append(("copy", nll.sum(), int(reach.sum())))
+        if self.prev_head is not None:
+            tq = torch.arange(Tp).view(nC, S, 1)
+            tk = (torch.arange(nC) * S - S).view(nC, 1, 1) + torch.arange(2 * S).view(1, 1, 2 * S)
+            mp = (tk == tq - 1).reshape(Tp, 2 * S)[:T]                         # [T, 2S]
+            rows = valid.clone()
+            rows[:, 0] = False
+            mass = (p[:, :, self.prev_head, :2 * S] * mp[None]).sum(-1)
+            if bool(rows.any()):
+                nll = -torch.log(mass[rows].clamp_min(1e-9))
+                self.sup_out.append(("prev", nll.sum(), int(rows.sum())))
 
 
 class Expert(nn.Module):
@@ -764,6 +847,21 @@ def collate(samples, idxs, pad_id, prompt_tasks=()):
 # ------------------------------------------------------------------------------------------------
 # training
 
+def parse_heads(spec, cfg, flag):
+    """'L:H,L:H' -> [(layer, head)]; one clear error for a layer or head out of range."""
+    out = []
+    for part in (x for x in spec.split(",") if x):
+        try:
+            l, h = (int(v) for v in part.split(":"))
+        except ValueError:
+            raise SystemExit(f"v4train: {flag}: expected LAYER:HEAD[,LAYER:HEAD...], found {spec!r}")
+        if not (0 <= l < cfg["num_hidden_layers"] and 0 <= h < cfg["num_attention_heads"]):
+            raise SystemExit(f"v4train: {flag}: {part}: expected layer < {cfg['num_hidden_layers']} "
+                             f"and head < {cfg['num_attention_heads']}")
+        out.append((l, h))
+    return out
+
+
 def lr_at(step, total, peak, warmup):
     if step < warmup:
         return peak * (step + 1) / warmup
@@ -795,12 +893,25 @@ def train(args):
             for name, p in model.named_parameters():
                 if name.endswith("attn.kv_norm.weight"):
                     p.fill_(args.kv_norm_init)
+            if args.embed_common:
+                # a direction shared by every token: bias-free q/k projections of layer 0 can
+                # then form content-independent (positional, e.g. previous-token) queries
+                g = torch.Generator().manual_seed(args.seed + 17)
+                model.embed.weight.add_(args.embed_common * torch.randn(cfg["hidden_size"], generator=g))
     n_params = sum(p.numel() for p in model.parameters())
     muon_p, ad_p, and_p = param_groups(model)
     opt_m = Muon(muon_p, lr=args.lr, wd=args.wd)
     opt_a = torch.optim.AdamW([{"params": ad_p, "weight_decay": args.wd},
                                {"params": and_p, "weight_decay": 0.0}],
                               lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+    copy_heads = parse_heads(args.copy_heads, cfg, "--copy-heads") if args.copy_sup > 0 else []
+    prev_heads = parse_heads(args.prev_heads, cfg, "--prev-heads") if args.prev_sup > 0 else []
+    sup_layers = sorted({l for l, _ in copy_heads + prev_heads})
+    for l, h in copy_heads:
+        model.layers[l].attn.copy_head = h
+        model.layers[l].attn.copy_max = args.copy_max_copies
+    for l, h in prev_heads:
+        model.layers[l].attn.prev_head = h
     rng = random.Random(args.seed)
     prompt_tasks = tuple(t for t in args.prompt_tasks.split(",") if t) if args.prompt_weight else ()
 
@@ -818,7 +929,7 @@ def train(args):
     logf = open(log_path, "w", newline="")
     logw = csv.writer(logf)
     logw.writerow(["step", "stage", "max_len", "tokens", "seconds", "lr", "loss", "mtp_loss",
-                   "indexer_kl", "tokens_per_s", "task", "prompt_loss"])
+                   "indexer_kl", "tokens_per_s", "task", "prompt_loss", "copy_loss", "prev_loss"])
     print(f"v4train: {n_params} parameters ({sum(p.numel() for p in muon_p)} Muon), "
           f"{len(stages)} stages, {args.tokens} tokens, {args.threads} threads", flush=True)
 
@@ -850,6 +961,13 @@ def train(args):
                 sel_m = mt != -100
                 psel = ptgt != -100
                 use_p = args.prompt_weight > 0 and bool(psel.any())
+                if sup_layers:
+                    lens = torch.tensor([len(samples[i][0]) for i in b])
+                    valid = torch.arange(tok.shape[1])[None, :] < lens[:, None]
+                    ctgt = torch.where(sel, tgt, torch.full_like(tgt, -1))
+                    for l in sup_layers:
+                        model.layers[l].attn.sup = (tok, ctgt, valid)
+                        model.layers[l].attn.sup_out = []
                 if use_p:
                     # one head pass over completion and prompt positions (they never overlap);
                     # is_c marks the completion rows among the selected ones
@@ -874,6 +992,21 @@ def train(args):
                 if aux:
                     kl = torch.stack([k.mean() for k in aux]).mean()
                     total = total + kl        # reaches only the indexer parameters
+                sl = {"copy": [0.0, 0], "index": [0.0, 0], "prev": [0.0, 0]}
+                for l in sup_layers:
+                    for name, nll, cnt in model.layers[l].attn.sup_out:
+                        sl[name][0] = sl[name][0] + nll
+                        sl[name][1] += cnt
+                    model.layers[l].attn.sup = None
+                    model.layers[l].attn.sup_out = []
+                closs = sl["copy"][0] / max(1, sl["copy"][1])
+                pvloss = sl["prev"][0] / max(1, sl["prev"][1])
+                if sl["copy"][1]:
+                    total = total + args.copy_sup * closs
+                if sl["index"][1]:
+                    total = total + args.copy_sup * sl["index"][0] / sl["index"][1]
+                if sl["prev"][1]:
+                    total = total + args.prev_sup * pvloss
                 opt_m.zero_grad(set_to_none=True)
                 opt_a.zero_grad(set_to_none=True)
                 total.backward()
@@ -893,11 +1026,13 @@ def train(args):
                 el = time.time() - t0
                 logw.writerow([step, si, max_len, seen, f"{el:.1f}", f"{lr:.6g}", f"{loss.item():.5f}",
                                f"{mloss.item():.5f}", f"{kl.item():.5f}", f"{seen / max(el, 1e-9):.1f}",
-                               major_task(samples, b), f"{ploss.item():.5f}"])
+                               major_task(samples, b), f"{ploss.item():.5f}",
+                               f"{float(closs):.5f}", f"{float(pvloss):.5f}"])
                 if step % args.log_every == 0:
                     logf.flush()
                     print(f"step {step} stage {si} tokens {seen} {major_task(samples, b)} loss {loss.item():.4f} "
-                          f"mtp {mloss.item():.4f} kl {kl.item():.4f} lr {lr:.2e} "
+                          f"mtp {mloss.item():.4f} kl {kl.item():.4f} copy {float(closs):.3f} "
+                          f"prev {float(pvloss):.3f} lr {lr:.2e} "
                           f"{seen / max(el, 1e-9):.0f} tok/s", flush=True)
                 if args.max_seconds and el > args.max_seconds:
                     print("v4train: --max-seconds reached", flush=True)
@@ -940,6 +1075,20 @@ def main():
     ap.add_argument("--kv-norm-init", type=float, default=1.0,
                     help="initial kv_norm weight (the attention's only temperature: q and kv are "
                          "RMS-normalised, so max logit = sqrt(head_dim) * weight)")
+    ap.add_argument("--copy-sup", type=float, default=0.0,
+                    help="weight of the copy-head attention loss (0 = off): the --copy-heads put "
+                         "their attention on the earlier copies of each completion target token "
+                         "(and the CSA indexer ranks the entries holding them first)")
+    ap.add_argument("--copy-heads", default="3:0", help="LAYER:HEAD list of the copy heads")
+    ap.add_argument("--copy-max-copies", type=int, default=0,
+                    help="copy loss only at targets with at most this many visible copies "
+                         "(the informative, rare copies: values, names); 0 = every target")
+    ap.add_argument("--embed-common", type=float, default=0.0,
+                    help="init: add this x one shared N(0,1) vector to every embedding row "
+                         "(a constant direction for positional heads; 0 = off)")
+    ap.add_argument("--prev-sup", type=float, default=0.0,
+                    help="weight of the previous-token attention loss of the --prev-heads (0 = off)")
+    ap.add_argument("--prev-heads", default="0:0", help="LAYER:HEAD list of the previous-token heads")
     ap.add_argument("--bias-rate", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
