@@ -20,6 +20,8 @@
 #   TRAIN_COPY_SUP / TRAIN_PREV_SUP  weights of the copy-head and previous-token attention
 #                  losses (recipe 4: 1.0 and 0.5; recipes 2 and 3: 0 = off)
 #   TRAIN_COPY_MAX copy loss only at targets with at most this many visible copies (recipe 4: 3)
+#   TRAIN_INDEX_SUP weight of the same loss on the CSA indexers (recipe 4: 1.0; 0 = the
+#                  indexers learn from the KL toward the attention only)
 #   TRAIN_EMBED_COMMON  init: shared component of every embedding row (recipe 4: 1.0; v4train.py)
 #   TRAIN_TOKENS   total training tokens, padded (default 5000000 for recipe 2, about 78 min
 #                  at the ~1070 tokens/s measured with one thread; 4000000 for recipe 3)
@@ -87,9 +89,11 @@ fi
 if [ "$RECIPE" = 4 ]; then
   COPY_SUP=${TRAIN_COPY_SUP:-1.0}; PREV_SUP=${TRAIN_PREV_SUP:-0.5}
   EMBED_COMMON=${TRAIN_EMBED_COMMON:-1.0}; COPY_MAX=${TRAIN_COPY_MAX:-3}
+  INDEX_SUP=${TRAIN_INDEX_SUP:-1.0}
 else
   COPY_SUP=${TRAIN_COPY_SUP:-0}; PREV_SUP=${TRAIN_PREV_SUP:-0}
   EMBED_COMMON=${TRAIN_EMBED_COMMON:-0}; COPY_MAX=${TRAIN_COPY_MAX:-0}
+  INDEX_SUP=${TRAIN_INDEX_SUP:-0}
 fi
 LR=${TRAIN_LR:-3e-3}
 WINDOW=${TRAIN_WINDOW:-256}
@@ -166,7 +170,7 @@ echo "== 2/4 training ($TOKENS tokens, $THREADS threads, seed $SEED)"
 $PY scripts/train/v4train.py --stages "$ST0;$ST1;$ST2" \
   --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$BATCH" --lr "$LR" --warmup 50 \
   --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT" \
-  --copy-sup "$COPY_SUP" --copy-heads 1:0,3:0 --copy-max-copies "$COPY_MAX" \
+  --copy-sup "$COPY_SUP" --copy-heads 1:0,3:0 --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP" \
   --prev-sup "$PREV_SUP" --prev-heads 0:0 --embed-common "$EMBED_COMMON" \
   "${CFG_ARGS[@]}" --seed "$SEED" --threads "$THREADS" --out "$OUT"
 t2=$(date +%s)
@@ -184,7 +188,7 @@ t3=$(date +%s)
 cat > "$MODEL_DIR/training.json" <<EOF
 {"recipe": $RECIPE, "tokens_budget": $TOKENS, "batch_tokens": $BATCH, "lr": $LR, "threads": $THREADS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
  "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "1:0,3:0", "prev_sup": $PREV_SUP, "prev_heads": "0:0",
- "copy_max_copies": $COPY_MAX, "embed_common": $EMBED_COMMON,
+ "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON,
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$ST0;$ST1;$ST2",
  "seconds": {"data": $((t1 - t0)), "train": $((t2 - t1)), "export_plot": $((t3 - t2))}}
 EOF

@@ -1003,8 +1003,9 @@ def train(args):
                 pvloss = sl["prev"][0] / max(1, sl["prev"][1])
                 if sl["copy"][1]:
                     total = total + args.copy_sup * closs
-                if sl["index"][1]:
-                    total = total + args.copy_sup * sl["index"][0] / sl["index"][1]
+                idx_w = args.copy_sup if args.index_sup < 0 else args.index_sup
+                if sl["index"][1] and idx_w:
+                    total = total + idx_w * sl["index"][0] / sl["index"][1]
                 if sl["prev"][1]:
                     total = total + args.prev_sup * pvloss
                 opt_m.zero_grad(set_to_none=True)
@@ -1080,6 +1081,9 @@ def main():
                          "their attention on the earlier copies of each completion target token "
                          "(and the CSA indexer ranks the entries holding them first)")
     ap.add_argument("--copy-heads", default="3:0", help="LAYER:HEAD list of the copy heads")
+    ap.add_argument("--index-sup", type=float, default=-1.0,
+                    help="weight of the CSA indexers' copy loss (default -1: the --copy-sup "
+                         "weight; 0 = the indexers learn from the KL toward the attention only)")
     ap.add_argument("--copy-max-copies", type=int, default=0,
                     help="copy loss only at targets with at most this many visible copies "
                          "(the informative, rare copies: values, names); 0 = every target")
