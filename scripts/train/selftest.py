@@ -106,7 +106,7 @@ def test_supervision():
     """Attention.supervise (blocked window slots, compressed entries, top-k gather) against a
     brute-force sum over the reference's full [H, T, T + N] attention probabilities."""
     tensors, mm, v4ref = tiny_exported()
-    T, W = 300, TINY["sliding_window"]
+    T = 300
     # few distinct tokens, so most targets have several visible copies (and some none)
     toks = [0] + list(np.random.default_rng(11).integers(2, 14, T - 1))
     ctgt = torch.full((1, T), -1, dtype=torch.int64)
@@ -115,7 +115,7 @@ def test_supervision():
     tok = torch.tensor([toks])
     L = TINY["num_hidden_layers"]
     for blk in mm.layers:
-        blk.attn.copy_head, blk.attn.prev_head = 1, 0
+        blk.attn.copy_head, blk.attn.prev_head, blk.attn.index_sup = 1, 0, True
         blk.attn.sup = (tok, ctgt, torch.ones(1, T, dtype=torch.bool))
         blk.attn.sup_out = []
     mm.train()

@@ -52,9 +52,9 @@ Training (train()):
   * optional attention supervision (--copy-sup, --prev-sup; training only, the architecture and
     the exported weights' meaning are unchanged): each --copy-heads head gets -log of its
     attention mass on the visible keys (window keys and compressed entries) holding the token
-    its query must predict, at completion positions whose target has a visible copy, and each
-    CSA indexer the same loss over its softmax; each --prev-heads head gets -log of its mass on
-    position t-1; --copy-max-copies K keeps the copy loss to targets with at most K visible
+    its query must predict, at completion positions whose target has a visible copy, and (with
+    --index-sup) each CSA indexer the same loss over its softmax; each --prev-heads head gets
+    -log of its mass on position t-1; --copy-max-copies K keeps the copy loss to targets with at most K visible
     copies (the informative ones: values, names, random spans — not "the" or DSML markup).
     The aim: copying (needle values, tool arguments, names) that does not wait for an induction
     circuit to form by itself, which 5 M tokens did not give;
@@ -290,6 +290,7 @@ class Attention(nn.Module):
         self.sup = None         # (tokens [B, T], copy target [B, T] (-1 none), valid [B, T])
         self.sup_out = []       # (name, nll sum, count) appended by forward
         self.copy_max = 0       # copy loss only where the target has <= copy_max visible copies (0: all)
+        self.index_sup = False  # also the indexer's loss toward the entries holding the target (CSA)
         self.wq_a = linear(D, ql)
         self.q_norm = RMSNorm(ql, eps)
         self.wq_b = linear(ql, H * hd)
@@ -407,7 +408,8 @@ class Attention(nn.Module):
                 the query must predict (window keys with that token; compressed entries whose
                 m tokens include it), at the supervised query positions whose target token is
                 visible at all (and has at most copy_max visible copies when copy_max > 0);
-          index: the same for the lightning indexer's softmax over the visible entries (CSA);
+          index: the same for the lightning indexer's softmax over the visible entries (CSA
+                 layers with index_sup set);
           prev: -log of the previous-token head's attention on position t-1 (every valid t)."""
         tok, tgt, valid = self.sup
         B, T = tok.shape
@@ -429,7 +431,7 @@ class Attention(nn.Module):
                 blk = (tok[:, :N * m].view(B, N, m)[:, None] == tgt[:, :, None, None]).any(-1)
                 vis = torch.arange(N)[None, :] < ((torch.arange(T) + 1) // m)[:, None]
                 me = blk & vis[None] & (tgt[..., None] >= 0)                    # [B, T, N]
-                if sel is not None:
+                if sel is not None and self.index_sup:
                     Im = sel[0]
                     ok = me.any(-1)
                     if bool(ok.any()):
@@ -910,6 +912,7 @@ def train(args):
     for l, h in copy_heads:
         model.layers[l].attn.copy_head = h
         model.layers[l].attn.copy_max = args.copy_max_copies
+        model.layers[l].attn.index_sup = args.index_sup > 0
     for l, h in prev_heads:
         model.layers[l].attn.prev_head = h
     rng = random.Random(args.seed)
@@ -1003,9 +1006,8 @@ def train(args):
                 pvloss = sl["prev"][0] / max(1, sl["prev"][1])
                 if sl["copy"][1]:
                     total = total + args.copy_sup * closs
-                idx_w = args.copy_sup if args.index_sup < 0 else args.index_sup
-                if sl["index"][1] and idx_w:
-                    total = total + idx_w * sl["index"][0] / sl["index"][1]
+                if sl["index"][1]:
+                    total = total + args.index_sup * sl["index"][0] / sl["index"][1]
                 if sl["prev"][1]:
                     total = total + args.prev_sup * pvloss
                 opt_m.zero_grad(set_to_none=True)
@@ -1081,9 +1083,9 @@ def main():
                          "their attention on the earlier copies of each completion target token "
                          "(and the CSA indexer ranks the entries holding them first)")
     ap.add_argument("--copy-heads", default="3:0", help="LAYER:HEAD list of the copy heads")
-    ap.add_argument("--index-sup", type=float, default=-1.0,
-                    help="weight of the CSA indexers' copy loss (default -1: the --copy-sup "
-                         "weight; 0 = the indexers learn from the KL toward the attention only)")
+    ap.add_argument("--index-sup", type=float, default=0.0,
+                    help="weight of the copy loss on the CSA indexers of the --copy-heads layers "
+                         "(0 = off: the indexers learn from the KL toward the attention only)")
     ap.add_argument("--copy-max-copies", type=int, default=0,
                     help="copy loss only at targets with at most this many visible copies "
                          "(the informative, rare copies: values, names); 0 = every target")
