@@ -170,9 +170,9 @@ static int idx_scores(v4_session *s, const layer_state *x, int nq, int N, float 
 /* add_compressed: appends the candidate keys of the compressed branch for position p; on CSA
  * layers isc holds the index scores of the N visible entries and isel is N ints of scratch.
  * Adds the bytes read and the index-scoring FLOPs to *kvb, *fl. */
-static int add_compressed(const v4_session *s, const v4_layer *L, const layer_state *x, int p,
-                          const float *isc, int *isel, const float **keys, int nk, double *kvb,
-                          double *fl) {
+static int add_compressed(const v4_session *s, int l, const v4_layer *L, const layer_state *x,
+                          int p, const float *isc, int *isel, const float **keys, int nk,
+                          double *kvb, double *fl) {
     const v4_config *c = &s->m->cfg;
     if (!L->ratio) return nk;
     int d = c->head_dim, N = (p + 1) / L->ratio;
@@ -180,6 +180,10 @@ static int add_compressed(const v4_session *s, const v4_layer *L, const layer_st
         int HI = c->index_n_heads, cI = c->index_head_dim;
         int k = topk_select(isc, N, c->index_topk, isel);
         for (int j = 0; j < k; j++) keys[nk++] = x->cmain + (size_t)isel[j] * d;
+        if (s->topk_trace && l < c->n_layers) {                 /* debug state */
+            int32_t *tr = s->topk_trace + ((size_t)l * s->max_tokens + p) * c->index_topk;
+            for (int j = 0; j < k; j++) tr[j] = isel[j];
+        }
         *kvb += (double)N * cI * 4;
         *fl += 2.0 * N * HI * cI;                 /* index scores (multiply-adds × 2) */
     } else {
@@ -258,7 +262,7 @@ int attn_decode(v4_session *s, int l, const float *a, int p, float *out) {
             w->keys[nk++] = x->ring + (size_t)slot * d;
     double kvb = 0, fl = 0;
     if (L->ratio == 4 && idx_scores(s, x, 1, (p + 1) / 4, w->isc)) return -1;
-    nk = add_compressed(s, L, x, p, w->isc, w->isel, w->keys, nk, &kvb, &fl);
+    nk = add_compressed(s, l, L, x, p, w->isc, w->isel, w->keys, nk, &kvb, &fl);
     s->kv_bytes += kvb + (double)nk * d * 4;
     s->ctr.flops += fl;
     s->ctr.flops += 4.0 * c->n_heads * nk * d;  /* QK and PV products */
@@ -320,7 +324,7 @@ int attn_prefill(v4_session *s, int l, const float *a, int n, int p0, float *out
             if (t >= p0) keys[nk++] = w->kv + (size_t)(t - p0) * d;
             else if (x->ring_pos[t % W] == t) keys[nk++] = x->ring + (size_t)(t % W) * d;
         }
-        nk = add_compressed(s, L, x, p, Nall ? w->isc_all + (size_t)i * Nall : NULL, isel, keys,
+        nk = add_compressed(s, l, L, x, p, Nall ? w->isc_all + (size_t)i * Nall : NULL, isel, keys,
                             nk, &kvb, &fl);
         kvb += (double)nk * d * 4;
         fl += 4.0 * H * nk * d;                 /* QK and PV products */

@@ -363,6 +363,7 @@ void v4_model_get_info(const v4_model *m, v4_info *out) {
     out->n_heads = c->n_heads;
     out->head_dim = c->head_dim;
     out->window = c->window;
+    out->index_topk = c->index_topk;
     out->max_position = c->max_position;
     out->bos_id = c->bos_id;
     out->eos_id = c->eos_id;

@@ -221,6 +221,17 @@ v4_session *v4_session_fork(const v4_session *s) {
 
 int v4_session_pos(const v4_session *s) { return s->pos; }
 
+size_t v4_session_topk_trace_len(const v4_session *s) {
+    const v4_config *c = &s->m->cfg;
+    return (size_t)c->n_layers * s->max_tokens * (c->index_topk > 0 ? c->index_topk : 0);
+}
+
+void v4_session_trace_topk(v4_session *s, int32_t *buf) {
+    s->topk_trace = buf;
+    size_t n = v4_session_topk_trace_len(s);
+    for (size_t i = 0; buf && i < n; i++) buf[i] = -1;
+}
+
 void v4_session_set_mtp(v4_session *s, int on) {
     s->mtp_track = on && s->m->n_all_layers > s->m->cfg.n_layers;
 }

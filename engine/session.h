@@ -83,6 +83,7 @@ struct v4_session {
     double kv_bytes, seconds;
     int64_t tokens;
     fwd_work wk;
+    int32_t *topk_trace;   /* [n_layers][max_tokens][index_topk] or NULL (v4_session_trace_topk) */
 };
 
 /* work_ensure: grows s->wk to hold n tokens at once; 0 or -1 (out of memory). */

@@ -71,6 +71,7 @@ typedef struct {
     int n_heads;
     int head_dim;
     int window;
+    int index_topk;          /* CSA entries each query selects (0 without CSA layers) */
     int max_position;        /* max_position_embeddings: the longest context the model accepts */
     int bos_id, eos_id;
     int64_t params_total;    /* all parameters incl. MTP */
@@ -119,6 +120,17 @@ int v4_mtp_logits(v4_session *s, int32_t next_token, float *logits, char *err, s
  * one extra block per token; off by default (then the MTP window holds only the positions
  * v4_mtp_logits was called at). No-op for a model without an MTP block. Copied by fork/restore. */
 void v4_session_set_mtp(v4_session *s, int on);
+
+/* v4_session_trace_topk: debug state for verification against a reference. From this call on,
+ * every position p the session consumes (prefill or decode) records the compressed entries the
+ * CSA top-k of main layer l chose at buf[((size_t)l * max_tokens + p) * index_topk + j],
+ * j < index_topk, in no particular order; the call sets every slot to −1 first, so non-CSA
+ * layers and the unused slots of positions with fewer visible entries than index_topk stay −1.
+ * buf holds v4_session_topk_trace_len(s) int32s and must stay valid while tracing; buf NULL
+ * stops tracing. Not copied by fork/restore. A float32 selection may legitimately differ from
+ * a float64 one where two index scores tie to rounding (scripts/train/export.py checks that). */
+size_t v4_session_topk_trace_len(const v4_session *s);
+void v4_session_trace_topk(v4_session *s, int32_t *buf);
 
 /* v4_sample: greedy when temp <= 0, else temperature + nucleus (top_p) sampling with the
  * xorshift state *rng. Returns the token id. */

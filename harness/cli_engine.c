@@ -5,8 +5,11 @@
  * and exit code 2; runtime failures (out of memory, write errors) exit 1.
  *
  *   logits   --model DIR --tokens-file F --out OUT.f32 [--prefill|--decode] [--chunk N]
- *            [--qat on|off]     OUT = little-endian float32 [n_tokens × vocab]; prefill runs in
- *            chunks of N tokens (default 1024, which bounds the scratch memory)
+ *            [--qat on|off] [--topk-out TOPK.i32]
+ *            OUT = little-endian float32 [n_tokens × vocab]; prefill runs in chunks of N tokens
+ *            (default 1024, which bounds the scratch memory); TOPK = little-endian int32
+ *            [n_layers × n_tokens × index_topk]: the CSA entries each position selected (−1 =
+ *            unused slot, non-CSA layer), the engine's debug state for reference comparisons
  *   generate --model DIR (--prompt TEXT | --tokens-file F) [--max-tokens N] [--temp T]
  *            [--top-p P] [--seed S] [--qat on|off]
  */
@@ -20,7 +23,7 @@
 #include "harness/cli.h"
 
 typedef struct {
-    const char *model, *tokens_file, *out, *prompt;
+    const char *model, *tokens_file, *out, *prompt, *topk_out;
     int mode_decode, chunk, qat, max_tokens;
     float temp, top_p;
     uint64_t seed;
@@ -52,7 +55,7 @@ static int parse_float(const char *s, double lo, double hi, double *out) {
 static int takes_value(const char *o) {
     static const char *const opts[] = {"--model", "--tokens-file", "--qat", "--out", "--chunk",
                                        "--prompt", "--max-tokens", "--temp", "--top-p", "--seed",
-                                       NULL};
+                                       "--topk-out", NULL};
     for (int i = 0; opts[i]; i++) if (!strcmp(o, opts[i])) return 1;
     return 0;
 }
@@ -75,7 +78,8 @@ static int parse_args(int argc, char **argv, int gen, engine_args *a) {
             printf(gen ? "usage: v4eval generate --model DIR (--prompt TEXT | --tokens-file F) "
                          "[--max-tokens N] [--temp T] [--top-p P] [--seed S] [--qat on|off]\n"
                        : "usage: v4eval logits --model DIR --tokens-file F --out OUT.f32 "
-                         "[--prefill|--decode] [--chunk N (default 1024)] [--qat on|off]\n");
+                         "[--prefill|--decode] [--chunk N (default 1024)] [--qat on|off] "
+                         "[--topk-out TOPK.i32]\n");
             return -1;
         } else if (!strcmp(o, "--model") && has) a->model = argv[++i];
         else if (!strcmp(o, "--tokens-file") && has) a->tokens_file = argv[++i];
@@ -85,6 +89,7 @@ static int parse_args(int argc, char **argv, int gen, engine_args *a) {
             else if (!strcmp(v, "off")) a->qat = 0;
             else return bad(cmd, "--qat: expected on or off, found", v);
         } else if (!gen && !strcmp(o, "--out") && has) a->out = argv[++i];
+        else if (!gen && !strcmp(o, "--topk-out") && has) a->topk_out = argv[++i];
         else if (!gen && !strcmp(o, "--prefill")) a->mode_decode = 0;
         else if (!gen && !strcmp(o, "--decode")) a->mode_decode = 1;
         else if (!gen && !strcmp(o, "--chunk") && has) {
@@ -177,16 +182,16 @@ static int load_model(const char *cmd, const engine_args *a, v4_model **m, v4_in
     return 0;
 }
 
-/* write_rows: rows × vocab floats to f as little-endian float32 (swapped in place on a
- * big-endian host). 0 or -1 on a write error. */
-static int write_rows(FILE *f, float *x, size_t cnt) {
+/* write_rows: cnt 4-byte words (float32 logits, int32 entry ids) to f as little-endian
+ * (swapped in place on a big-endian host). 0 or -1 on a write error. */
+static int write_rows(FILE *f, void *x, size_t cnt) {
     const uint32_t one = 1;
     if (*(const unsigned char *)&one == 0)
         for (size_t i = 0; i < cnt; i++) {
-            unsigned char *b = (unsigned char *)(x + i), t0 = b[0], t1 = b[1];
+            unsigned char *b = (unsigned char *)x + 4 * i, t0 = b[0], t1 = b[1];
             b[0] = b[3]; b[1] = b[2]; b[2] = t1; b[3] = t0;
         }
-    return fwrite(x, sizeof(float), cnt, f) == cnt ? 0 : -1;
+    return fwrite(x, 4, cnt, f) == cnt ? 0 : -1;
 }
 
 int cli_logits(int argc, char **argv) {
@@ -221,6 +226,16 @@ int cli_logits(int argc, char **argv) {
         fprintf(stderr, "v4eval logits: %s\n", logits ? err : "out of memory");
         rc = 1;
     }
+    int32_t *trace = NULL;
+    size_t trace_len = s && a.topk_out ? v4_session_topk_trace_len(s) : 0;
+    if (trace_len) {
+        if (!(trace = malloc(sizeof(int32_t) * trace_len))) {
+            fprintf(stderr, "v4eval logits: out of memory (top-k trace)\n");
+            rc = 1;
+        } else {
+            v4_session_trace_topk(s, trace);
+        }
+    }
     for (int i = 0; !rc && i < n; i += step) {
         int k = n - i < step ? n - i : step;
         int bad_call = a.mode_decode ? v4_decode(s, ids[i], logits, err, sizeof err)
@@ -237,6 +252,23 @@ int cli_logits(int argc, char **argv) {
         fprintf(stderr, "v4eval logits: %s: write error (%s)\n", a.out, strerror(errno));
         rc = 1;
     }
+    if (!rc && a.topk_out) {
+        /* [n_layers][n][index_topk]: the session was made for exactly n tokens */
+        FILE *tf = fopen(a.topk_out, "wb");
+        if (!tf) {
+            fprintf(stderr, "v4eval logits: %s: cannot open for writing (%s)\n", a.topk_out,
+                    strerror(errno));
+            rc = 2;
+        } else {
+            int bad_w = trace_len && write_rows(tf, trace, trace_len);
+            if (fclose(tf) || bad_w) {
+                fprintf(stderr, "v4eval logits: %s: write error (%s)\n", a.topk_out, strerror(errno));
+                rc = 1;
+            }
+            if (rc) unlink(a.topk_out);
+        }
+    }
+    free(trace);
     if (rc) unlink(a.out);   /* no partial output file */
     if (!rc) {
         v4_profile p;

@@ -2,7 +2,8 @@
  * test_engine_cli.c — `v4eval logits` and `v4eval generate` through their entry points
  * (cli_logits / cli_generate): the written logits file equals the reference fixture's logits in
  * every mode (prefill, chunked, decode; QAT off), greedy generation is deterministic and starts
- * with the argmax of the prompt's last logits, and bad input exits 2. Fixture root as in
+ * with the argmax of the prompt's last logits, --topk-out writes the reference's CSA selections,
+ * and bad input exits 2. Fixture root as in
  * test_engine_model.c (V4_FIXTURES, default tests/fixtures).
  */
 #include <sys/stat.h>
@@ -58,6 +59,54 @@ static void test_logits_file(void) {
         free(buf);
     }
     unlink(out);
+    st_close(exp);
+}
+
+/* --topk-out: int32 [n_layers][T][index_topk] equal to the fixture's csa_topk_noqat.L on CSA
+ * layers and -1 elsewhere; an unwritable trace path exits 2 and leaves neither file */
+static void test_topk_out(void) {
+    const char *dir = model_dir();
+    char path[600], err[V4_ERRLEN];
+    snprintf(path, sizeof path, "%s/expected.safetensors", dir);
+    st_set *exp;
+    if (st_open_file(path, &exp, err, sizeof err)) { printf("    %s\n", err); CU_FAIL("fixture"); return; }
+    const st_tensor *ref1 = st_find(exp, "csa_topk_noqat.1");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ref1);
+    int T = (int)ref1->shape[0], K = (int)ref1->shape[1], L = 0;
+    const char *out = "build/tests/cli_topk_logits.f32", *tk = "build/tests/cli_topk.i32";
+    const char *args[] = {"logits", "--model", dir, "--tokens-file", g_tokens, "--out", out,
+                          "--qat", "off", "--chunk", "9", "--topk-out", tk, NULL};
+    CU_ASSERT_EQUAL_FATAL(run_cli(cli_logits, args), 0);
+    size_t len = 0;
+    char *buf = read_file_all(tk, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    L = (int)(len / (sizeof(int32_t) * T * K));
+    CU_ASSERT(L >= 2 && len == (size_t)L * T * K * sizeof(int32_t));
+    int bad = 0, csa = 0;
+    for (int l = 0; l < L; l++) {
+        char nm[48];
+        snprintf(nm, sizeof nm, "csa_topk_noqat.%d", l);
+        const st_tensor *r = st_find(exp, nm);
+        const int32_t *g = (const int32_t *)buf + (size_t)l * T * K;
+        csa += r != NULL;
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j < K; j++) {
+                if (!r) { bad += g[t * K + j] != -1; continue; }
+                const int32_t *rr = (const int32_t *)r->data + (size_t)t * K;
+                int in_g = 0, in_r = 0;
+                for (int i = 0; i < K; i++) { in_g += g[t * K + i] == rr[j]; in_r += rr[i] == rr[j]; }
+                bad += in_g != in_r;
+            }
+    }
+    CU_ASSERT(csa >= 1);
+    CU_ASSERT_EQUAL(bad, 0);
+    free(buf);
+    unlink(out); unlink(tk);
+    const char *nope[] = {"logits", "--model", dir, "--tokens-file", g_tokens, "--out", out,
+                          "--topk-out", "/nonexistent/dir/t.i32", NULL};
+    CU_ASSERT_EQUAL(run_cli(cli_logits, nope), 2);
+    struct stat sb;
+    CU_ASSERT(stat(out, &sb) != 0);
     st_close(exp);
 }
 
@@ -174,6 +223,7 @@ static void test_bad_input(void) {
 
 static const test_case TESTS[] = {
     {"logits_file_vs_reference", test_logits_file},
+    {"logits_topk_trace", test_topk_out},
     {"generate_greedy", test_generate},
     {"generate_prompt", test_generate_prompt},
     {"bad_input_exit_2", test_bad_input},

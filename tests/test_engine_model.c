@@ -269,6 +269,78 @@ static void mtp_track_case(const char *name) {
 
 static void test_bf16_mtp_track(void) { mtp_track_case("tiny-bf16"); }
 
+/* CSA top-k trace (v4_session_trace_topk): the entry sets each position selected, prefill in
+ * chunks and decode alike, equal the reference's csa_topk_noqat.L (-1 = unused slot); slots of
+ * non-CSA layers stay -1; tracing off writes nothing more. */
+static void trace_case(const char *name) {
+    fixture f;
+    if (fixture_open(name, 0, &f)) { CU_FAIL("fixture missing"); fixture_close(&f); return; }
+    const v4_config *c = &f.m->cfg;
+    int T = f.T, K = c->index_topk, csa = 0;
+    char err[V4_ERRLEN];
+    for (int mode = 0; mode < 2; mode++) {
+        v4_session *s = v4_session_new(f.m, T, err, sizeof err);
+        size_t n = v4_session_topk_trace_len(s);
+        CU_ASSERT_EQUAL(n, (size_t)c->n_layers * T * K);
+        int32_t *tr = malloc(sizeof(int32_t) * (n + 1));
+        tr[n] = 12345;                                  /* guard */
+        v4_session_trace_topk(s, tr);
+        int rc = mode ? 0 : v4_prefill(s, f.tok, T, 5, NULL, NULL, err, sizeof err);
+        for (int t = 0; mode && t < T && !rc; t++) rc = v4_decode(s, f.tok[t], NULL, err, sizeof err);
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+        for (int l = 0; l < c->n_layers; l++) {
+            char nm[64];
+            snprintf(nm, sizeof nm, "csa_topk_noqat.%d", l);
+            const st_tensor *e = st_find(f.exp, nm);
+            int bad = 0;
+            if (config_layer_ratio(c, l) != 4) {
+                CU_ASSERT_PTR_NULL(e);
+                for (size_t i = 0; i < (size_t)T * K; i++) bad += tr[(size_t)l * T * K + i] != -1;
+            } else {
+                csa += !mode;
+                CU_ASSERT_FATAL(e && e->dtype == ST_I32 && e->ndim == 2 && e->shape[0] == T &&
+                                e->shape[1] == K);
+                const int32_t *ref = (const int32_t *)e->data;
+                for (int t = 0; t < T; t++) {
+                    const int32_t *g = tr + ((size_t)l * T + t) * K, *r = ref + (size_t)t * K;
+                    for (int j = 0; j < K; j++) {   /* same multiset (ids and -1 slots) */
+                        int in_g = 0, in_r = 0;
+                        for (int i = 0; i < K; i++) { in_g += g[i] == r[j]; in_r += r[i] == r[j]; }
+                        bad += in_g != in_r;
+                    }
+                }
+            }
+            if (bad) printf("    %s %s layer %d: %d slots differ from the reference\n", name,
+                            mode ? "decode" : "prefill", l, bad);
+            CU_ASSERT_EQUAL(bad, 0);
+        }
+        CU_ASSERT_EQUAL(tr[n], 12345);
+        v4_session_free(s);
+        free(tr);
+    }
+    CU_ASSERT(csa > 0);
+    /* tracing off half way: the second half's slots stay -1 */
+    v4_session *s = v4_session_new(f.m, T, err, sizeof err);
+    size_t n = v4_session_topk_trace_len(s);
+    int32_t *tr = malloc(sizeof(int32_t) * n);
+    v4_session_trace_topk(s, tr);
+    CU_ASSERT_EQUAL(v4_prefill(s, f.tok, T / 2, 0, NULL, NULL, err, sizeof err), 0);
+    v4_session_trace_topk(s, NULL);
+    CU_ASSERT_EQUAL(v4_prefill(s, f.tok + T / 2, T - T / 2, 0, NULL, NULL, err, sizeof err), 0);
+    int set_first = 0, set_second = 0;
+    for (int l = 0; l < c->n_layers; l++)
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j < K; j++)
+                *(t < T / 2 ? &set_first : &set_second) += tr[((size_t)l * T + t) * K + j] >= 0;
+    CU_ASSERT(set_first > 0);
+    CU_ASSERT_EQUAL(set_second, 0);
+    v4_session_free(s);
+    free(tr);
+    fixture_close(&f);
+}
+static void test_bf16_topk_trace(void) { trace_case("tiny-bf16"); }
+static void test_fp8_topk_trace(void) { trace_case("tiny-fp8"); }
+
 static void test_bf16_hidden(void) { hidden_case("tiny-bf16"); }
 static void test_bf16_logits_noqat(void) { logits_case("tiny-bf16", 0); }
 static void test_bf16_logits_qat(void) { logits_case("tiny-bf16", 1); }
@@ -474,6 +546,8 @@ static const test_case TESTS[] = {
     {"fp8_logits_noqat", test_fp8_logits_noqat},
     {"fp8_logits_qat", test_fp8_logits_qat},
     {"fp8_mtp_logits", test_fp8_mtp},
+    {"bf16_csa_topk_trace", test_bf16_topk_trace},
+    {"fp8_csa_topk_trace", test_fp8_topk_trace},
     {"prefill_chunks_vs_decode_noqat", test_chunks_noqat},
     {"prefill_chunks_vs_decode_qat", test_chunks_qat},
     {"snapshot_fork_restore", test_snapshot},

@@ -2,8 +2,11 @@
  * test_train_exact.c — the C engine against the PyTorch model it was trained as (issue 5 item 6).
  *
  * scripts/train/export.py --exactness writes MODEL/exactness/: the token sequence (2048 tokens
- * in `make train`), the PyTorch float32 logits at 64 of its positions (logits.f32 + meta.json),
- * and greedy continuations of suite prompts with the top-1/top-2 logit margin of every step.
+ * in `make train`), reference logits at 64 of its positions (logits.f32 + meta.json; with
+ * --verify: scripts/reference/v4ref.py in float64 with the engine's CSA top-k selections, which
+ * export checked to be a top-k of the float64 scores up to float ties; meta.logits_from says
+ * which), and greedy continuations of suite prompts (PyTorch float32) with the top-1/top-2
+ * logit margin of every step.
  * This test prefills the engine (QAT off, the model's stored weights in f32 math) and requires
  * max |logit difference| <= meta.tol (1e-3) at every stored position, and identical greedy
  * tokens on every prompt; a step whose PyTorch margin is below meta.min_margin (1e-4) ends the

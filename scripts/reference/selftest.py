@@ -235,6 +235,39 @@ def t_model():
                 dm = np.abs(out["mtp_logits"].numpy().astype(np.float32)
                             - exp["mtp_logits_noqat"][1]).max()
                 check(f"{name}/mtp_logits_noqat reproduced", dm == 0.0, f"max |d| {dm:.1e}")
+    # force_topk: forcing the reference's own selections changes nothing; one swapped entry is
+    # counted and measured (positive violation); a malformed set is refused
+    fd = os.path.join(FIXTURES, "tiny-bf16")
+    r2 = v4ref.V4Ref(fd)
+    toks = json.load(open(os.path.join(fd, "tokens.json")))
+    exp, _ = sio.read_safetensors(os.path.join(fd, "expected.safetensors"))
+    own = {l: torch.from_numpy(exp[k][1].astype(np.int64))
+           for l in range(c.n_layers) for k in [f"csa_topk_noqat.{l}"] if k in exp}
+    base = r2.forward(toks, qat=False, mtp=False)["logits"]
+    same = r2.forward(toks, qat=False, mtp=False, force_topk=own)["logits"]
+    st = dict(r2.stats)
+    check("force_topk = own selections: identical logits, 0 differing queries",
+          torch.equal(base, same) and len(own) > 0
+          and all(st[f"force_differ.{l}"] == 0 for l in own), f"layers {sorted(own)}")
+    l0 = sorted(own)[0]
+    t = len(toks) - 1
+    bad = {l: v.clone() for l, v in own.items()}
+    nv = (t + 1) // 4
+    out_ids = [i for i in range(nv) if i not in set(bad[l0][t].tolist())]
+    bad[l0][t, 0] = out_ids[0]
+    moved = r2.forward(toks, qat=False, mtp=False, force_topk=bad)["logits"]
+    st = dict(r2.stats)
+    check("force_topk with one swapped entry: 1 differing query, violation > 0, last row moves",
+          st[f"force_differ.{l0}"] == 1 and st[f"force_violation.{l0}"] > 0
+          and (moved[:t] - base[:t]).abs().max() < 1e-12
+          and (moved[t] - base[t]).abs().max() > 1e-3,
+          f"violation {st[f'force_violation.{l0}']:.3g}")
+    bad[l0][t, 0] = bad[l0][t, 1]
+    try:
+        r2.forward(toks, qat=False, mtp=False, force_topk=bad)
+        check("force_topk with a repeated entry is refused", False)
+    except ValueError as e:
+        check("force_topk with a repeated entry is refused", "distinct" in str(e), str(e)[:60])
 
 
 def t_tokenizer():

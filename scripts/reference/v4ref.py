@@ -278,6 +278,7 @@ class V4Ref:
         torch.set_default_dtype(prev)
         self.qat = False
         self.stats = {}
+        self.force_topk = {}   # forward(force_topk=...): {layer: [T, index_topk]} selections
 
     # -- helpers ---------------------------------------------------------------------------------
     def w(self, name):
@@ -360,7 +361,7 @@ class V4Ref:
         return e
 
     # -- indexer ---------------------------------------------------------------------------------
-    def indexer(self, a, qr, pfx, om, lid, record=None):
+    def indexer(self, a, qr, pfx, om, lid, record=None, force=None):
         """Top-k compressed entry indices per query: bool mask [T, N] of selected entries
         (record: the visible-masked scores [T, N] as indexer_scores.{lid})."""
         c = self.cfg
@@ -385,6 +386,7 @@ class V4Ref:
             record[f"indexer_scores.{lid}"] = scores
         margins = []
         ties = 0
+        differ, violation = 0, -math.inf
         for t in range(T):
             nv = (t + 1) // 4
             k = min(c.index_topk, nv)
@@ -392,12 +394,29 @@ class V4Ref:
                 continue
             order = torch.argsort(scores[t, :nv], descending=True, stable=True)
             sel[t, order[:k]] = True
+            if force is not None:
+                f = [int(i) for i in force[t] if i >= 0]
+                if len(set(f)) != k or min(f) < 0 or max(f) >= nv:
+                    raise ValueError(f"force_topk layer {lid} position {t}: expected {k} distinct "
+                                     f"entries in [0, {nv}), found {sorted(f)}")
+                fs = torch.zeros(N, dtype=torch.bool)
+                fs[f] = True
+                if not torch.equal(fs[:nv], sel[t, :nv]):
+                    differ += 1
+                    scale = max(scores[t, :nv].abs().max().item(), 1e-30)
+                    worst_in = scores[t, :nv][fs[:nv]].min().item()
+                    best_out = scores[t, :nv][~fs[:nv]].max().item()
+                    violation = max(violation, (best_out - worst_in) / scale)
+                sel[t] = fs
             if k < nv:
                 # gap at the selection boundary relative to the largest |score| of this query
                 kth, nxt = scores[t, order[k - 1]].item(), scores[t, order[k]].item()
                 scale = scores[t, :nv].abs().max().item()
                 margins.append((kth - nxt) / max(scale, 1e-30))
                 ties += kth == nxt
+        if force is not None:
+            self.stats[f"force_differ.{lid}"] = differ
+            self.stats[f"force_violation.{lid}"] = violation
         self.stats[f"indexer_margin.{lid}"] = min([m for m in margins if m > 0] or [math.inf])
         self.stats[f"indexer_ties.{lid}"] = ties
         self.stats[f"indexer_sets.{lid}"] = len({tuple(sorted(torch.nonzero(sel[t]).flatten().tolist()))
@@ -430,7 +449,8 @@ class V4Ref:
             N = comp.shape[0]
             vis = torch.arange(N).unsqueeze(0) < ((pos + 1) // ratio).unsqueeze(1)
             if ratio == 4:
-                sel = self.indexer(a, qr, pfx + "attn.", om, lid, record)
+                sel = self.indexer(a, qr, pfx + "attn.", om, lid, record,
+                                   self.force_topk.get(lid))
                 vis = vis & sel
                 if record is not None:
                     topk = torch.full((T, c.index_topk), -1, dtype=torch.int64)
@@ -452,6 +472,8 @@ class V4Ref:
         if record is not None:
             record[f"attn_p.{lid}"] = e / den          # [H, T, T (raw keys) + N (entries)]
         o = torch.cat([o[..., :nope], rope(o[..., nope:], pos, om, inverse=True)], -1)
+        if record is not None:
+            record[f"attn_o.{lid}"] = o                # [T, H, hd] per-head outputs
         G = c.o_groups
         og = o.reshape(T, G, (H // G) * hd)
         wo_a = self.w(pfx + "attn.wo_a.weight").reshape(G, c.o_lora, (H // G) * hd)
@@ -522,16 +544,26 @@ class V4Ref:
         h = rmsnorm(h, self.w(pfx + "norm.weight"), self.cfg.eps)
         return h @ self.w("head.weight").T
 
-    def forward(self, tokens, qat=False, record=None, mtp=True):
+    def forward(self, tokens, qat=False, record=None, mtp=True, force_topk=None):
         """tokens: list/array of ids (positions 0..T-1). Returns dict with 'logits' [T, V],
         'hidden' list of [T, n, D] after each block, 'embed' [T, D], 'final' streams and (when the
-        model has an MTP block and mtp=True) 'mtp_logits' [T-1, V]."""
+        model has an MTP block and mtp=True) 'mtp_logits' [T-1, V].
+        force_topk: {layer: int array [T, index_topk]} - the CSA selections of another
+        implementation (-1 = unused slot), used instead of this one's own top-k so the two can
+        be compared where a float near-tie let them choose differently. Each forced set must be
+        a full set of distinct visible entries (else ValueError); how far it is from a true
+        top-k of the float64 scores lands in self.stats: force_differ.L (queries whose set
+        differs from this one's) and force_violation.L (max over queries of the best left-out
+        score minus the worst forced one, relative to the query's max |score|; <= 0 when the
+        forced set is a top-k here too)."""
         prev = torch.get_default_dtype()
         torch.set_default_dtype(self.dtype)
+        self.force_topk = force_topk or {}
         try:
             return self._forward(tokens, qat, record, mtp)
         finally:
             torch.set_default_dtype(prev)
+            self.force_topk = {}
 
     def _forward(self, tokens, qat, record, mtp):
         c = self.cfg

@@ -152,8 +152,12 @@ def main():
         L.append(f"- attention supervision (training only): copy heads {t.get('copy_heads')} "
                  f"(weight {t.get('copy_sup')}; their attention mass on the visible copies of "
                  f"each completion target with at most {t.get('copy_max_copies') or 'any'} "
-                 f"copies, and the same for the CSA indexers), previous-token heads "
-                 f"{t.get('prev_heads')} (weight {t.get('prev_sup')})")
+                 f"copies; the same loss on the CSA indexers with weight "
+                 f"{t.get('index_sup', 0)}), previous-token heads "
+                 f"{t.get('prev_heads')} (weight {t.get('prev_sup')})"
+                 + (f"; copy-head read-out loss weight {t.get('copy_out')} (each copy head's own "
+                    f"output through the frozen final norm + LM head)"
+                    if float(t.get("copy_out", 0) or 0) else ""))
     if float(t.get("embed_common", 0) or 0):
         L.append(f"- initialisation: every embedding row + {t.get('embed_common')} × one shared "
                  f"N(0,1) vector (a token-independent direction for positional heads)")
@@ -183,6 +187,28 @@ def main():
             L += [f"| {k} | {len(v)} | {sum(v) / len(v):.3f} |" for k, v in sorted(per.items())]
     if os.path.exists(os.path.join(args.model, "loss.png")):
         L += ["", "![loss curves](loss.png)"]
+    vrows = []
+    for d in (args.model, args.model.rstrip("/") + "-fp8"):
+        vp = os.path.join(d, "verify.json")
+        if os.path.exists(vp):
+            v = json.load(open(vp))
+            vrows.append(f"| {os.path.basename(d.rstrip('/'))} | {v['tokens']} | "
+                         f"{v['selections_differ']} of {v['csa_queries']} "
+                         f"(worst tie {v['worst_relative_tie']:.2g}) | {v['max_abs_diff']:.2g} | "
+                         f"{v['argmax_agreement'] * 100:.2f} % | "
+                         f"{v['plain_vs_float32_pytorch_max_abs_diff']:.2g} | "
+                         f"{'ok' if v['ok'] else 'FAIL'} |")
+    if vrows:
+        L += ["", "## Engine check (export.py --verify, QAT off)", "",
+              "The C engine against scripts/reference/v4ref.py (float64) on one training-format "
+              "sequence: the engine's CSA top-k selections must be a top-k of the float64 index "
+              "scores up to float ties (1e-4 relative), and with those selections the logits must "
+              "agree within 1e-3. The plain difference from the float32 PyTorch training model "
+              "(its own selections) is shown beside: one selection that flips at a tie moves "
+              "the logits of its position by up to tenths.", "",
+              "| copy | tokens | CSA selections unlike float64's | max abs logit diff | "
+              "argmax agreement | plain vs float32 PyTorch | |", "|---|---|---|---|---|---|---|"]
+        L += vrows
     L += ["", "## Scores (held-out eval seeds, greedy, `v4eval run`, QAT " + args.qat + ")", ""]
     runs = [(s, s, None, None, None) for s in args.suites.split(",") if s]
     if args.niah_focus:

@@ -7,25 +7,29 @@
 #   2. training: scripts/train/v4train.py, 3-stage context-length curriculum -> $OUT/model.pt,
 #      $OUT/loss.csv
 #   3. export: scripts/train/export.py -> $MODEL_DIR (BF16) and $MODEL_DIR-fp8 (FP8 + FP4),
-#      verified against the C engine (max |logit diff| <= 1e-3, QAT off)
+#      the C engine verified against v4ref.py (float64) with the engine's CSA selections
+#      (a top-k of the float64 scores up to float ties; max |logit diff| <= 1e-3, QAT off)
 #   4. loss plot (gnuplot) -> $OUT/loss.png, copied next to the model
 #
 # Environment (all optional):
-#   TRAIN_RECIPE   2 (default: the recipe of the shipped models/tiny-v4), 3 (experimental:
-#                  synthetic copy tasks, 2048-token steps, kv_norm initialised to 2.5, 4 M
-#                  tokens; scripts/train/README.md "Third recipe" has what it measured) or 4
-#                  (recipe 3 + attention supervision: copy heads 1:0 and 3:0, previous-token
-#                  head 0:0, shared embedding direction; README "Fourth recipe": better code
-#                  and tool scores, but its exports FAIL the engine check — indexer near-ties)
+#   TRAIN_RECIPE   4 (default: the recipe of the shipped models/tiny-v4 — recipe 3 +
+#                  attention supervision: copy heads 1:0 and 3:0, previous-token head 0:0,
+#                  shared embedding direction; scripts/train/README.md "Fourth recipe"),
+#                  2 (the earlier default: no copy tasks, 4096-token steps, 5 M tokens) or 3
+#                  (recipe 2 + synthetic copy tasks, 2048-token steps, kv_norm initialised to
+#                  2.5, 4 M tokens; README "Third recipe" has what it measured)
 #   TRAIN_COPY_SUP / TRAIN_PREV_SUP  weights of the copy-head and previous-token attention
 #                  losses (recipe 4: 1.0 and 0.5; recipes 2 and 3: 0 = off)
 #   TRAIN_COPY_MAX copy loss only at targets with at most this many visible copies (recipe 4: 3)
 #   TRAIN_INDEX_SUP weight of the same loss on the CSA indexers (recipe 4: 1.0; 0 = the
 #                  indexers learn from the KL toward the attention only)
 #   TRAIN_EMBED_COMMON  init: shared component of every embedding row (recipe 4: 1.0; v4train.py)
-#   TRAIN_TOKENS   total training tokens, padded (default 5000000 for recipe 2, about 78 min
-#                  at the ~1070 tokens/s measured with one thread; 4000000 for recipe 3)
-#   TRAIN_BATCH    tokens per optimiser step, padded (default 4096; recipe 3: 2048)
+#   TRAIN_COPY_OUT weight of the copy heads' read-out loss (v4train.py --copy-out; default 0;
+#                  needs the copy loss, i.e. recipe 4)
+#   TRAIN_TOKENS   total training tokens, padded (default 4000000 for recipes 3 and 4: 42 min
+#                  at the ~1580 tokens/s measured with one thread; 5000000 for recipe 2)
+#   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
+#                  for recipe 2)
 #   TRAIN_LR       peak learning rate of Muon and AdamW (default 3e-3)
 #   TRAIN_KV_INIT  initial kv_norm weight = the attention's logit range (default 1.0; recipe 3:
 #                  2.5; see v4train.py)
@@ -41,7 +45,7 @@
 #                  output under build/train-smoke (never touches models/)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RECIPE=${TRAIN_RECIPE:-2}
+RECIPE=${TRAIN_RECIPE:-4}
 case "$RECIPE" in 2|3|4) ;; *) echo "run.sh: TRAIN_RECIPE: expected 2, 3 or 4, found '$RECIPE'" >&2; exit 2;; esac
 # recipe 4 = recipe 3's data and schedule + attention supervision
 if [ "$RECIPE" = 4 ]; then DATA=3; else DATA=$RECIPE; fi
@@ -90,10 +94,12 @@ if [ "$RECIPE" = 4 ]; then
   COPY_SUP=${TRAIN_COPY_SUP:-1.0}; PREV_SUP=${TRAIN_PREV_SUP:-0.5}
   EMBED_COMMON=${TRAIN_EMBED_COMMON:-1.0}; COPY_MAX=${TRAIN_COPY_MAX:-3}
   INDEX_SUP=${TRAIN_INDEX_SUP:-1.0}
+  COPY_OUT=${TRAIN_COPY_OUT:-0}
 else
   COPY_SUP=${TRAIN_COPY_SUP:-0}; PREV_SUP=${TRAIN_PREV_SUP:-0}
   EMBED_COMMON=${TRAIN_EMBED_COMMON:-0}; COPY_MAX=${TRAIN_COPY_MAX:-0}
   INDEX_SUP=${TRAIN_INDEX_SUP:-0}
+  COPY_OUT=${TRAIN_COPY_OUT:-0}
 fi
 LR=${TRAIN_LR:-3e-3}
 WINDOW=${TRAIN_WINDOW:-256}
@@ -171,6 +177,7 @@ $PY scripts/train/v4train.py --stages "$ST0;$ST1;$ST2" \
   --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$BATCH" --lr "$LR" --warmup 50 \
   --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT" \
   --copy-sup "$COPY_SUP" --copy-heads 1:0,3:0 --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP" \
+  --copy-out "$COPY_OUT" \
   --prev-sup "$PREV_SUP" --prev-heads 0:0 --embed-common "$EMBED_COMMON" \
   "${CFG_ARGS[@]}" --seed "$SEED" --threads "$THREADS" --out "$OUT"
 t2=$(date +%s)
@@ -188,7 +195,7 @@ t3=$(date +%s)
 cat > "$MODEL_DIR/training.json" <<EOF
 {"recipe": $RECIPE, "tokens_budget": $TOKENS, "batch_tokens": $BATCH, "lr": $LR, "threads": $THREADS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
  "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "1:0,3:0", "prev_sup": $PREV_SUP, "prev_heads": "0:0",
- "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON,
+ "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON, "copy_out": $COPY_OUT,
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$ST0;$ST1;$ST2",
  "seconds": {"data": $((t1 - t0)), "train": $((t2 - t1)), "export_plot": $((t3 - t2))}}
 EOF

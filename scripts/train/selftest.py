@@ -114,10 +114,12 @@ def test_supervision():
     ctgt[0, 200:210] = 50                       # a token that appears nowhere: no loss there
     tok = torch.tensor([toks])
     L = TINY["num_hidden_layers"]
+    lens = lambda y: F.linear(v4train.rms(y, mm.norm.eps) * mm.norm.weight, mm.head.weight)  # noqa: E731
     for blk in mm.layers:
         blk.attn.copy_head, blk.attn.prev_head, blk.attn.index_sup = 1, 0, True
         blk.attn.sup = (tok, ctgt, torch.ones(1, T, dtype=torch.bool))
         blk.attn.sup_out = []
+        blk.attn.lens = lens
     mm.train()
     for blk in mm.layers:
         blk.attn.dense = False
@@ -130,11 +132,13 @@ def test_supervision():
         ref = v4ref.V4Ref(td)
         with torch.no_grad():
             ref.forward(toks, qat=False, record=rec, mtp=False)
+        ref_w = ref.W
     tk = torch.tensor(toks)
     # the same forward with copy_max = 2: the copy loss only where <= 2 visible copies
     rare = {}
     for blk in mm.layers:
         blk.attn.copy_max, blk.attn.sup_out, blk.attn.sup_keep = 2, [], blk.attn.sup_out
+        blk.attn.lens = None
     with torch.no_grad():
         mm(tok, mtp=False)
     for l, blk in enumerate(mm.layers):
@@ -147,7 +151,15 @@ def test_supervision():
         N = P.shape[2] - T
         # key k's tokens: raw key s holds toks[s]; entry n holds toks[n*ratio .. n*ratio+ratio-1]
         want = {}
-        cs, cn, ic, inn, rs, rn = 0.0, 0, 0.0, 0, 0.0, 0
+        cs, cn, ic, inn, rs, rn, co = 0.0, 0, 0.0, 0, 0.0, 0, 0.0
+        # copy read-out: head 1's output (the reference's own o, its share through wo_a/wo_b
+        # written out here), final norm + head of the exported weights, cross-entropy
+        Wn, Wh = ref_w["norm.weight"], ref_w["head.weight"]
+        hpg = TINY["num_attention_heads"] // TINY["o_groups"]
+        hd, ol = TINY["head_dim"], TINY["o_lora_rank"]
+        g1, j1 = 1 // hpg, 1 % hpg
+        wa = ref_w[f"layers.{l}.attn.wo_a.weight"].reshape(TINY["o_groups"], ol, hpg * hd)[g1]
+        wb = ref_w[f"layers.{l}.attn.wo_b.weight"][:, g1 * ol:(g1 + 1) * ol]
         for t in range(T):
             y = int(ctgt[0, t])
             if y < 0:
@@ -158,6 +170,9 @@ def test_supervision():
             if bool(((pr > 0) & match).any()):
                 cs += -math.log(float((pr * match).sum()))
                 cn += 1
+                yv = wb @ (wa[:, j1 * hd:(j1 + 1) * hd] @ rec[f"attn_o.{l}"][t, 1])
+                yv = yv / torch.sqrt((yv * yv).mean() + TINY["rms_norm_eps"]) * Wn
+                co += -float(torch.log_softmax(Wh @ yv, -1)[y])
                 if int(((pr > 0) & match).sum()) <= 2:
                     rs += -math.log(float((pr * match).sum()))
                     rn += 1
@@ -171,6 +186,7 @@ def test_supervision():
                     inn += 1
         if cn:
             want["copy"] = (cs, cn)
+            want["copy_out"] = (co, cn)
         if inn:
             want["index"] = (ic, inn)
         g, w = rare[l], ((rs, rn) if rn else None)
