@@ -158,6 +158,9 @@ def main():
                  + (f"; copy-head read-out loss weight {t.get('copy_out')} (each copy head's own "
                     f"output through the frozen final norm + LM head)"
                     if float(t.get("copy_out", 0) or 0) else ""))
+    if t.get("head_init_embed"):
+        L.append("- initialisation: the LM head starts as a scaled copy of the embedding "
+                 "(0.5/sqrt(hidden); untied afterwards)")
     if float(t.get("embed_common", 0) or 0):
         L.append(f"- initialisation: every embedding row + {t.get('embed_common')} × one shared "
                  f"N(0,1) vector (a token-independent direction for positional heads)")

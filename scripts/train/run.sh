@@ -26,6 +26,8 @@
 #   TRAIN_EMBED_COMMON  init: shared component of every embedding row (recipe 4: 1.0; v4train.py)
 #   TRAIN_COPY_OUT weight of the copy heads' read-out loss (v4train.py --copy-out; default 0;
 #                  needs the copy loss, i.e. recipe 4)
+#   TRAIN_HEAD_INIT_EMBED=1  init: the LM head starts as a scaled copy of the embedding
+#                  (v4train.py --head-init-embed; default 0)
 #   TRAIN_TOKENS   total training tokens, padded (default 4000000 for recipes 3 and 4: 42 min
 #                  at the ~1580 tokens/s measured with one thread; 5000000 for recipe 2)
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
@@ -111,6 +113,9 @@ if [ "$WINDOW" != 256 ]; then
   CFG_ARGS=(--config "$OUT/config_override.json")
 fi
 PROMPT_W=${TRAIN_PROMPT_WEIGHT:-0}
+HEAD_INIT=${TRAIN_HEAD_INIT_EMBED:-0}
+case "$HEAD_INIT" in 0) HEAD_INIT_ARGS=();; 1) HEAD_INIT_ARGS=(--head-init-embed);;
+  *) echo "run.sh: TRAIN_HEAD_INIT_EMBED: expected 0 or 1, found '$HEAD_INIT'" >&2; exit 2;; esac
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS OMP_WAIT_POLICY=PASSIVE
 D=$OUT/data
 mkdir -p "$D"
@@ -177,7 +182,7 @@ $PY scripts/train/v4train.py --stages "$ST0;$ST1;$ST2" \
   --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$BATCH" --lr "$LR" --warmup 50 \
   --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT" \
   --copy-sup "$COPY_SUP" --copy-heads 1:0,3:0 --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP" \
-  --copy-out "$COPY_OUT" \
+  --copy-out "$COPY_OUT" "${HEAD_INIT_ARGS[@]}" \
   --prev-sup "$PREV_SUP" --prev-heads 0:0 --embed-common "$EMBED_COMMON" \
   "${CFG_ARGS[@]}" --seed "$SEED" --threads "$THREADS" --out "$OUT"
 t2=$(date +%s)
@@ -195,7 +200,7 @@ t3=$(date +%s)
 cat > "$MODEL_DIR/training.json" <<EOF
 {"recipe": $RECIPE, "tokens_budget": $TOKENS, "batch_tokens": $BATCH, "lr": $LR, "threads": $THREADS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
  "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "1:0,3:0", "prev_sup": $PREV_SUP, "prev_heads": "0:0",
- "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON, "copy_out": $COPY_OUT,
+ "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON, "copy_out": $COPY_OUT, "head_init_embed": $HEAD_INIT,
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$ST0;$ST1;$ST2",
  "seconds": {"data": $((t1 - t0)), "train": $((t2 - t1)), "export_plot": $((t3 - t2))}}
 EOF

@@ -69,6 +69,9 @@ Training (train()):
     no bias, so without a direction common to all tokens layer 0 cannot form a query that does
     not depend on the token, and a previous-token head (the first half of every copy circuit)
     does not form — side by side, 100 steps: previous-token loss 3.4 nats at A = 0, 0.55 at 1;
+    --head-init-embed starts the (untied) LM head as a scaled copy of the embedding, so an
+    output path that keeps emb(X) already reads out X (a copy otherwise needs one learned map
+    per token from its embedding to an unrelated head row);
   * deterministic: torch/numpy/python seeds fixed, single data order from the seed.
 """
 import argparse
@@ -917,6 +920,11 @@ def train(args):
             for name, p in model.named_parameters():
                 if name.endswith("attn.kv_norm.weight"):
                     p.fill_(args.kv_norm_init)
+            if args.head_init_embed:
+                # the LM head starts as a scaled copy of the embedding (untied afterwards):
+                # copying token X then needs an OV path that keeps emb(X), not a learned map
+                # from emb(X) to an unrelated random head row for each of 4096 tokens
+                model.head.weight.copy_(model.embed.weight * (0.5 / math.sqrt(cfg["hidden_size"])))
             if args.embed_common:
                 # a direction shared by every token: bias-free q/k projections of layer 0 can
                 # then form content-independent (positional, e.g. previous-token) queries
@@ -1129,6 +1137,9 @@ def main():
     ap.add_argument("--copy-max-copies", type=int, default=0,
                     help="copy loss only at targets with at most this many visible copies "
                          "(the informative, rare copies: values, names); 0 = every target")
+    ap.add_argument("--head-init-embed", action="store_true",
+                    help="init: the LM head = the embedding x 0.5/sqrt(hidden) (the head's usual "
+                         "init scale), untied afterwards")
     ap.add_argument("--embed-common", type=float, default=0.0,
                     help="init: add this x one shared N(0,1) vector to every embedding row "
                          "(a constant direction for positional heads; 0 = off)")
