@@ -217,6 +217,14 @@ int cli_logits(int argc, char **argv) {
         free(ids); v4_model_free(m);
         return 2;
     }
+    FILE *tf = a.topk_out ? fopen(a.topk_out, "wb") : NULL;   /* bad path: fail before the run */
+    if (a.topk_out && !tf) {
+        fprintf(stderr, "v4eval logits: %s: cannot open for writing (%s)\n", a.topk_out,
+                strerror(errno));
+        fclose(f); unlink(a.out);
+        free(ids); v4_model_free(m);
+        return 2;
+    }
     /* logits are written chunk by chunk: memory is chunk × vocab, not n × vocab */
     int step = a.mode_decode ? 1 : (a.chunk < n ? a.chunk : n);
     char err[V4_ERRLEN];
@@ -252,21 +260,14 @@ int cli_logits(int argc, char **argv) {
         fprintf(stderr, "v4eval logits: %s: write error (%s)\n", a.out, strerror(errno));
         rc = 1;
     }
-    if (!rc && a.topk_out) {
+    if (tf) {
         /* [n_layers][n][index_topk]: the session was made for exactly n tokens */
-        FILE *tf = fopen(a.topk_out, "wb");
-        if (!tf) {
-            fprintf(stderr, "v4eval logits: %s: cannot open for writing (%s)\n", a.topk_out,
-                    strerror(errno));
-            rc = 2;
-        } else {
-            int bad_w = trace_len && write_rows(tf, trace, trace_len);
-            if (fclose(tf) || bad_w) {
-                fprintf(stderr, "v4eval logits: %s: write error (%s)\n", a.topk_out, strerror(errno));
-                rc = 1;
-            }
-            if (rc) unlink(a.topk_out);
+        int bad_w = !rc && trace_len && write_rows(tf, trace, trace_len);
+        if ((fclose(tf) || bad_w) && !rc) {
+            fprintf(stderr, "v4eval logits: %s: write error (%s)\n", a.topk_out, strerror(errno));
+            rc = 1;
         }
+        if (rc) unlink(a.topk_out);   /* no partial trace either */
     }
     free(trace);
     if (rc) unlink(a.out);   /* no partial output file */

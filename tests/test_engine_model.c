@@ -301,14 +301,8 @@ static void trace_case(const char *name) {
                 CU_ASSERT_FATAL(e && e->dtype == ST_I32 && e->ndim == 2 && e->shape[0] == T &&
                                 e->shape[1] == K);
                 const int32_t *ref = (const int32_t *)e->data;
-                for (int t = 0; t < T; t++) {
-                    const int32_t *g = tr + ((size_t)l * T + t) * K, *r = ref + (size_t)t * K;
-                    for (int j = 0; j < K; j++) {   /* same multiset (ids and -1 slots) */
-                        int in_g = 0, in_r = 0;
-                        for (int i = 0; i < K; i++) { in_g += g[i] == r[j]; in_r += r[i] == r[j]; }
-                        bad += in_g != in_r;
-                    }
-                }
+                for (int t = 0; t < T; t++)
+                    bad += topk_slots_differ(tr + ((size_t)l * T + t) * K, ref + (size_t)t * K, K);
             }
             if (bad) printf("    %s %s layer %d: %d slots differ from the reference\n", name,
                             mode ? "decode" : "prefill", l, bad);

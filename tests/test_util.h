@@ -49,6 +49,18 @@ static inline int check_tensor(const float *a, const float *b, size_t n, const c
     return bad == 0;
 }
 
+/* topk_slots_differ: how many of the k slots of ref (entry ids, -1 = unused) the k slots of got
+ * do not match as a multiset (order free); 0 = the same selection. */
+static inline int topk_slots_differ(const int32_t *got, const int32_t *ref, int k) {
+    int bad = 0;
+    for (int j = 0; j < k; j++) {
+        int in_g = 0, in_r = 0;
+        for (int i = 0; i < k; i++) { in_g += got[i] == ref[j]; in_r += ref[i] == ref[j]; }
+        bad += in_g != in_r;
+    }
+    return bad;
+}
+
 /* read_file_all: whole file into a malloc'ed NUL-terminated buffer, NULL if unreadable. */
 static inline char *read_file_all(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");

@@ -20,15 +20,14 @@ each copy and checks it against scripts/reference/v4ref.py (float64, independent
 rounding, two exact implementations may pick different entries (measured on a smoke-run
 model: 1 query of 1024 in layer 3, scores 0.025564939 vs 0.025564436, flips between this
 PyTorch model run with 1 and with 2 OpenBLAS threads; the logits of that position then move by
-1.4e-3). So the check
-has two parts: (1) the engine's selections, read from its --topk-out trace, must be a top-k of
-the float64 scores up to --tie-tol (the best left-out score minus the worst chosen one, relative
-to the query's largest |score|); (2) with v4ref made to use those selections, max |logit
-difference| must be <= --tol (1e-3). The plain difference from this float32 PyTorch model (its
-own selections) is printed beside them; the figures go to OUT/verify.json. --exactness
-writes OUT/exactness/ (the reference logits of part 2 at 64 positions + greedy continuations
-of suite prompts, the fixture of tests/test_train_exact.c). --check-ref also compares v4ref (own selections) with the PyTorch
-model on the BF16 copy.
+1.4e-3). So the check has two parts: (1) the engine's selections, read from its --topk-out
+trace, must be a top-k of the float64 scores up to --tie-tol (the best left-out score minus
+the worst chosen one, relative to the query's largest |score|); (2) with v4ref made to use
+those selections, max |logit difference| must be <= --tol (1e-3). The plain difference from
+this float32 PyTorch model (its own selections) is printed beside them; the figures go to
+OUT/verify.json. --exactness writes OUT/exactness/ (the reference logits of part 2 at 64
+positions + greedy continuations of suite prompts, the fixture of tests/test_train_exact.c).
+--check-ref also compares v4ref (own selections) with the PyTorch model on the BF16 copy.
 Exit status: 0 ok, 1 verification failed, 2 bad input.
 """
 import argparse
@@ -172,13 +171,19 @@ def engine_logits(engine, model_dir, tokens, cfg):
         return lg, topk
 
 
+def load_reference(model_dir):
+    """scripts/reference/v4ref.py's model of model_dir (float64), imported late: the import
+    sets torch's default dtype to float64, which is put back for this script's model."""
+    prev = torch.get_default_dtype()
+    import v4ref
+    torch.set_default_dtype(prev)
+    return v4ref.V4Ref(model_dir)
+
+
 def reference_forced(model_dir, tokens, topk):
     """v4ref (float64) logits with the CSA selections `topk` of another implementation, and
     v4ref's stats (force_differ.L / force_violation.L per CSA layer)."""
-    prev = torch.get_default_dtype()
-    import v4ref           # sets torch's default dtype to float64 on import
-    torch.set_default_dtype(prev)
-    ref = v4ref.V4Ref(model_dir)
+    ref = load_reference(model_dir)
     force = {l: torch.from_numpy(topk[l].astype(np.int64)) for l in range(topk.shape[0])}
     out = ref.forward(tokens, qat=False, mtp=False, force_topk=force)
     return out["logits"].numpy(), ref.stats
@@ -347,11 +352,7 @@ def main():
             write_exactness(m, toks, fixture_logits, prompts, args.greedy_tokens,
                             cfg["eos_token_id"], out_dir, args.verify)
         if args.check_ref and not fp8:
-            prev = torch.get_default_dtype()
-            import v4ref           # sets torch's default dtype to float64 on import
-            torch.set_default_dtype(prev)
-            ref = v4ref.V4Ref(out_dir)
-            out = ref.forward(toks, qat=False, mtp=pm is not None)
+            out = load_reference(out_dir).forward(toks, qat=False, mtp=pm is not None)
             for key, mine in (("logits", pt), ("mtp_logits", pm)):
                 if mine is None:
                     continue
