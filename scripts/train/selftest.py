@@ -75,21 +75,25 @@ def tiny_exported():
 def test_reference():
     torch.manual_seed(0)
     tensors, mm, v4ref = tiny_exported()
-    # 300 tokens: 38 window chunks (the last one partial), several compressed entries;
-    # 5 < window (one short chunk), 16 = 2 x window (chunks end exactly at T)
+    # blocked window (window 8): chunks of 64 queries with a lookback of 8 over 300 tokens
+    # (5 chunks, the last partial); one short chunk (T = 5, 16); and chunks of 3 and 5 queries,
+    # shorter than the window (lookback = the window, or everything before when shorter)
     with tempfile.TemporaryDirectory() as td:
         export.write_copy(td, TINY, tensors, os.path.join(HERE, "..", "..", "models", "tokenizer",
                                                            "tokenizer.json"), False, {})
         ref = v4ref.V4Ref(td)
-        for T in (300, 5, 16):
+        chunk = v4train.WINDOW_CHUNK
+        for T, ch in ((300, chunk), (5, chunk), (16, chunk), (300, 5), (16, 3), (7, 3)):
+            v4train.WINDOW_CHUNK = ch
             toks = list(np.random.default_rng(5 + T).integers(0, TINY["vocab_size"], T))
             with torch.no_grad():
                 lg, ml = mm(torch.tensor([toks]))
+            v4train.WINDOW_CHUNK = chunk
             out = ref.forward(toks, qat=False, mtp=True)
             d1 = float((out["logits"] - lg[0].double()).abs().max())
             d2 = float((out["mtp_logits"] - ml[0].double()).abs().max())
-            check(d1 < 1e-4, f"T={T}: logits vs v4ref (float64): max |diff| {d1:.2e}")
-            check(d2 < 1e-4, f"T={T}: MTP logits vs v4ref (float64): max |diff| {d2:.2e}")
+            check(d1 < 1e-4, f"T={T}, window chunks of {ch}: logits vs v4ref (float64): max |diff| {d1:.2e}")
+            check(d2 < 1e-4, f"T={T}, window chunks of {ch}: MTP logits vs v4ref (float64): max |diff| {d2:.2e}")
         # a batch of two sequences of different lengths, right-padded: the real rows equal
         # the single-sequence logits (padding after every real token never reaches them)
         a = list(np.random.default_rng(1).integers(0, TINY["vocab_size"], 40))
@@ -144,6 +148,16 @@ def test_supervision():
     for l, blk in enumerate(mm.layers):
         rare[l] = {n: (float(v), c) for n, v, c in blk.attn.sup_out}.get("copy")
         blk.attn.sup_out = blk.attn.sup_keep
+    # and with window_first: where a window key holds the target, compressed entries do not count
+    wfirst = {}
+    for blk in mm.layers:
+        blk.attn.copy_max, blk.attn.window_first = 0, True
+        blk.attn.sup_out, blk.attn.sup_keep = [], blk.attn.sup_out
+    with torch.no_grad():
+        mm(tok, mtp=False)
+    for l, blk in enumerate(mm.layers):
+        wfirst[l] = {n: (float(v), c) for n, v, c in blk.attn.sup_out}.get("copy")
+        blk.attn.sup_out, blk.attn.window_first = blk.attn.sup_keep, False
     for l in range(L):
         got = {n: (float(v), c) for n, v, c in mm.layers[l].attn.sup_out}
         P = rec[f"attn_p.{l}"]                                   # [H, T, T + N]
@@ -152,6 +166,7 @@ def test_supervision():
         # key k's tokens: raw key s holds toks[s]; entry n holds toks[n*ratio .. n*ratio+ratio-1]
         want = {}
         cs, cn, ic, inn, rs, rn, co = 0.0, 0, 0.0, 0, 0.0, 0, 0.0
+        ws, wn = 0.0, 0
         # copy read-out: head 1's output (the reference's own o, its share through wo_a/wo_b
         # written out here), final norm + head of the exported weights, cross-entropy
         Wn, Wh = ref_w["norm.weight"], ref_w["head.weight"]
@@ -176,6 +191,12 @@ def test_supervision():
                 if int(((pr > 0) & match).sum()) <= 2:
                     rs += -math.log(float((pr * match).sum()))
                     rn += 1
+                inw = match.clone()
+                inw[T:] = False
+                inw &= pr > 0
+                wm = inw if bool(inw.any()) else match
+                ws += -math.log(float((pr * wm).sum()))
+                wn += 1
             if ratio == 4 and N:
                 sc = rec[f"indexer_scores.{l}"][t]
                 vis = torch.isfinite(sc)
@@ -193,6 +214,10 @@ def test_supervision():
         check((g is None) == (w is None) and (g is None or (g[1] == w[1] and abs(g[0] - w[0]) <
                                                               1e-4 * max(1.0, w[0]))),
               f"layer {l} copy, at most 2 visible copies: {g} vs brute force {w}")
+        g, w = wfirst[l], ((ws, wn) if wn else None)
+        check((g is None) == (w is None) and (g is None or (g[1] == w[1] and abs(g[0] - w[0]) <
+                                                              1e-4 * max(1.0, w[0]))),
+              f"layer {l} copy, window keys first: {g} vs brute force {w}")
         ps = sum(-math.log(float(P[0, t, t - 1])) for t in range(1, T))
         want["prev"] = (ps, T - 1)
         check(sorted(got) == sorted(want), f"layer {l}: losses {sorted(got)} (expected {sorted(want)})")

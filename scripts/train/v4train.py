@@ -14,8 +14,8 @@ What the forward pass computes (the engine computes the same, QAT emulation off)
   * attention: wq_a -> q_norm -> wq_b, per-head unweighted RMS, partial interleaved RoPE on the
     trailing qk_rope_head_dim dims (base rope_theta without YaRN on window-only layers and the
     MTP block, compress_rope_theta + YaRN on compressed layers), K=V = kv_norm(wkv a) with RoPE;
-    sliding window of `sliding_window` positions t-w+1..t (computed in blocks of w queries
-    against the keys of their own and the previous block); one softmax over window entries and
+    sliding window of `sliding_window` positions t-w+1..t (computed in blocks of 64 queries
+    against a lookback of w key slots); one softmax over window entries and
     compressed entries plus a per-head sink logit; inverse RoPE on the outputs; grouped wo_a,
     then wo_b;
   * compressor (ratio 4 with overlap = 8 slots: A halves of the previous window + B halves of its
@@ -56,6 +56,8 @@ Training (train()):
     --index-sup) each CSA indexer the same loss over its softmax; each --prev-heads head gets
     -log of its mass on position t-1; --copy-max-copies K keeps the copy loss to targets with at most K visible
     copies (the informative ones: values, names, random spans — not "the" or DSML markup);
+    --copy-window-first counts only window keys where the window holds the target (a
+    compressed entry pools 4-8 neighbouring tokens, so a copy read from it is often off by one);
     --copy-out W adds, at the same positions, the cross-entropy of the copy head's own output
     read through the final norm and the LM head (both frozen for this loss) toward the target:
     a read-out loss for the head's value/output path (attention alone found the source token
@@ -164,7 +166,7 @@ def linear(n_in, n_out):
 def rope_omega(rd, base, yarn):
     """omega_i, i = 0..rd/2-1 (float64); yarn = (factor, orig, beta_fast, beta_slow) or None.
     YaRN (spec §3.2): low/high correction dims, linear ramp, omega' = omega (1-r) + omega/f r."""
-    om = [base ** (-(2.0 * i) / rd) for i in range(rd // 2)]
+    om = [1.0 / base ** ((2.0 * i) / rd) for i in range(rd // 2)]
     if yarn is not None:
         factor, orig, bfast, bslow = yarn
         dim = lambda rot: rd * math.log(orig / (rot * 2 * math.pi)) / (2 * math.log(base))
@@ -181,8 +183,12 @@ def rope_omega(rd, base, yarn):
 
 
 def rope_cs(pos, om):
-    """cos/sin tables [len(pos), rd/2] (angles in float64, then float32)."""
-    ang = pos.to(torch.float64)[:, None] * om[None, :]
+    """cos/sin tables [len(pos), rd/2]: float32 angles fl32(fl32(pos) * fl32(omega)), the table
+    of DeepSeek's inference code, the engine and v4ref (a float64 table moves the angles by
+    ~|angle| * 6e-8, which sharp attention turns into 1e-3 logit differences at 2K tokens);
+    cos and sin of them in float64, then float32."""
+    ang = pos.to(torch.float32)[:, None] * om.to(torch.float32)[None, :]
+    ang = ang.to(torch.float64)
     return torch.cos(ang).float(), torch.sin(ang).float()
 
 
@@ -204,6 +210,27 @@ def topk_idx(x, k):
     index wins (stable descending sort) - the engine's and the reference's tie rule. ReLU scores
     tie at 0 often, so this matters for the indexer."""
     return torch.sort(x, dim=-1, descending=True, stable=True).indices[..., :k]
+
+
+WINDOW_CHUNK = 64    # queries per block of the blocked sliding window (training speed only)
+
+
+def window_blocks(T, W):
+    """Blocked sliding window of W positions over T queries -> (S, nC, P, K): nC chunks of S
+    queries, each attending K = P + S key slots, slot s of chunk c = position c*S - P + s. The
+    lookback P is W, or all earlier positions when the padded sequence is shorter, so every
+    window t-W+1 .. t lies inside its chunk's slots."""
+    S = min(WINDOW_CHUNK, T)
+    nC = -(-T // S)
+    P = min(W, (nC - 1) * S)
+    return S, nC, P, P + S
+
+
+def window_slots(nC, S, P, K):
+    """Query positions [nC, S, 1] and key-slot positions [nC, 1, K] of window_blocks' layout."""
+    tq = torch.arange(nC * S).view(nC, S, 1)
+    tk = (torch.arange(nC) * S - P).view(nC, 1, 1) + torch.arange(K).view(1, 1, K)
+    return tq, tk
 
 
 def sinkhorn(C, iters, eps):
@@ -298,6 +325,7 @@ class Attention(nn.Module):
         self.sup_out = []       # (name, nll sum, count) appended by forward
         self.copy_max = 0       # copy loss only where the target has <= copy_max visible copies (0: all)
         self.index_sup = False  # also the indexer's loss toward the entries holding the target (CSA)
+        self.window_first = False  # copy loss: compressed entries count only without a window copy
         self.lens = None        # copy read-out loss: [M, D] head output -> [M, V] logits (or None)
         self.reach = None       # [B, T] bool: the copy loss's query positions (set by supervise)
         self.wq_a = linear(D, ql)
@@ -325,22 +353,22 @@ class Attention(nn.Module):
         q = apply_rope(q, cT[None, :, None], sT[None, :, None], rd)
         kv = self.kv_norm(self.wkv(a))
         kv = apply_rope(kv, cT[None], sT[None], rd)                   # [B, T, hd]
-        # window, blocked: the sequence is cut into chunks of S = min(W, T) queries; chunk c
-        # attends the keys of chunks c-1 and c (slot s holds position c*S - S + s), masked to
-        # the window t-W+1 .. t — the same entries as a per-query window, as batched matmuls
+        # window, blocked: the sequence is cut into chunks of S queries; chunk c attends K = P + S
+        # key slots, slot s holding position c*S - P + s (P = the lookback, W or less when the
+        # whole sequence is shorter), masked to the window t-W+1 .. t — the same entries as a
+        # per-query window, as batched matmuls over K ~ W + S keys per query
         t_idx = torch.arange(T)
-        S = min(W, T)
-        nC = -(-T // S)
+        S, nC, P, K = window_blocks(T, W)
         Tp = nC * S
-        Kc = F.pad(kv, (0, 0, 0, Tp - T)).view(B, nC, S, hd)
-        Kb = torch.cat((F.pad(Kc, (0, 0, 0, 0, 1, 0))[:, :nC], Kc), 2)     # [B, nC, 2S, hd]
+        kp = F.pad(kv, (0, 0, P, Tp - T))                                 # [B, P + Tp, hd]
+        Kb = kp.unfold(1, K, S).transpose(2, 3)                           # [B, nC, K, hd]
         qb = F.pad(q, (0, 0, 0, 0, 0, Tp - T)).view(B, nC, S, H, hd)
-        tq = torch.arange(Tp).view(nC, S, 1)                              # query positions
-        tk = (torch.arange(nC) * S - S).view(nC, 1, 1) + torch.arange(2 * S).view(1, 1, 2 * S)
-        wvalid = (tk >= 0) & (tk <= tq) & (tk > tq - W)                   # [nC, S, 2S]
+        tq, tk = window_slots(nC, S, P, K)
+        wvalid = (tk >= 0) & (tk <= tq) & (tk > tq - W)                   # [nC, S, K]
         lw = torch.einsum("bcqhd,bcsd->bcqhs", qb, Kb) * scale
         lw = lw.masked_fill(~wvalid[None, :, :, None, :], float("-inf"))
-        lw = lw.reshape(B, Tp, H, 2 * S)[:, :T]                          # [B, T, H, 2S]
+        lw = lw.reshape(B, Tp, H, K)[:, :T]                              # [B, T, H, K]
+        blocks = (S, nC, P, K)
         parts, vals = [lw], [("b", Kb)]
         if self.ratio:
             m = self.ratio
@@ -389,15 +417,15 @@ class Attention(nn.Module):
         p = torch.softmax(logits, dim=-1)
         if self.training and self.sup is not None:
             self.reach = None
-            self.supervise(p, S, nC, wvalid, vals, sel if self.ratio == 4 and N > 0 else None)
+            self.supervise(p, blocks, wvalid, vals, sel if self.ratio == 4 and N > 0 else None)
         o, off = 0, 0
         for (kind, V), L in zip(vals, parts):
             n = L.shape[-1]
             pp = p[..., off:off + n]
             off += n
             if kind == "b":
-                nC, S2 = V.shape[1], V.shape[2]
-                pb = F.pad(pp, (0, 0, 0, 0, 0, nC * (S2 // 2) - T)).view(B, nC, S2 // 2, H, S2)
+                S, nC, P, K = blocks
+                pb = F.pad(pp, (0, 0, 0, 0, 0, nC * S - T)).view(B, nC, S, H, K)
                 ob = torch.einsum("bcqhs,bcsd->bcqhd", pb, V)
                 o = o + ob.reshape(B, -1, H, hd)[:, :T]
             elif kind == "d":
@@ -425,7 +453,7 @@ class Attention(nn.Module):
         wb = self.wo_b.weight[:, g * self.ol:(g + 1) * self.ol]               # [D, ol]
         return (o[..., h, :] @ wa.t()) @ wb.t()
 
-    def supervise(self, p, S, nC, wvalid, vals, sel):
+    def supervise(self, p, blocks, wvalid, vals, sel):
         """Attention supervision losses (training only; appended to self.sup_out as
         (name, nll sum, count)):
           copy: -log of the copy head's attention mass on the visible keys that hold the token
@@ -437,18 +465,19 @@ class Attention(nn.Module):
           prev: -log of the previous-token head's attention on position t-1 (every valid t)."""
         tok, tgt, valid = self.sup
         B, T = tok.shape
+        S, nC, P, K = blocks
         Tp = nC * S
-        keyt = F.pad(tok, (0, Tp - T), value=-2).view(B, nC, S)
-        keyt = torch.cat((F.pad(keyt, (0, 0, 1, 0), value=-2)[:, :nC], keyt), 2)   # [B, nC, 2S]
+        keyt = F.pad(tok, (P, Tp - T), value=-2).unfold(1, K, S)            # [B, nC, K]
         if self.copy_head is not None:
             h = self.copy_head
             qt = F.pad(tgt, (0, Tp - T), value=-1).view(B, nC, S)
             mw = (keyt[:, :, None, :] == qt[..., None]) & wvalid[None] & (qt[..., None] >= 0)
-            mw = mw.reshape(B, Tp, 2 * S)[:, :T]                                # [B, T, 2S]
-            mass = (p[:, :, h, :2 * S] * mw).sum(-1)
+            mw = mw.reshape(B, Tp, K)[:, :T]                                    # [B, T, K]
+            mass = (p[:, :, h, :K] * mw).sum(-1)
             reach = mw.any(-1)
             ncopy = mw.sum(-1)
-            off = 2 * S
+            inwin = reach.clone()          # the target has a copy among the window keys
+            off = K
             for kind, _ in vals[1:]:
                 m = self.ratio
                 N = (T // m)
@@ -465,6 +494,11 @@ class Attention(nn.Module):
                 if kind == "s":
                     idx, sel_ok = sel[1], sel[2]
                     me = torch.gather(me, 2, idx) & sel_ok
+                if self.window_first:
+                    # a compressed entry mixes m (8 with overlap) consecutive tokens, so reading
+                    # a copy from it is off by one as often as not: where the window holds the
+                    # target, only window keys count
+                    me = me & ~inwin[..., None]
                 n = me.shape[-1]
                 mass = mass + (p[:, :, h, off:off + n] * me).sum(-1)
                 reach = reach | me.any(-1)
@@ -477,12 +511,11 @@ class Attention(nn.Module):
                 self.sup_out.append(("copy", nll.sum(), int(reach.sum())))
                 self.reach = reach
         if self.prev_head is not None:
-            tq = torch.arange(Tp).view(nC, S, 1)
-            tk = (torch.arange(nC) * S - S).view(nC, 1, 1) + torch.arange(2 * S).view(1, 1, 2 * S)
-            mp = (tk == tq - 1).reshape(Tp, 2 * S)[:T]                         # [T, 2S]
+            tq, tk = window_slots(nC, S, P, K)
+            mp = (tk == tq - 1).reshape(Tp, K)[:T]                             # [T, K]
             rows = valid.clone()
             rows[:, 0] = False
-            mass = (p[:, :, self.prev_head, :2 * S] * mp[None]).sum(-1)
+            mass = (p[:, :, self.prev_head, :K] * mp[None]).sum(-1)
             if bool(rows.any()):
                 nll = -torch.log(mass[rows].clamp_min(1e-9))
                 self.sup_out.append(("prev", nll.sum(), int(rows.sum())))
@@ -904,7 +937,12 @@ def train(args):
     cfg = dict(DEFAULT_CONFIG)
     if args.config:
         with open(args.config) as f:
-            cfg.update(json.load(f))
+            over = json.load(f)
+        bad = sorted(k for k in over if k not in DEFAULT_CONFIG)
+        if bad:
+            raise SystemExit(f"v4train: --config {args.config}: {bad[0]}: not a key of the V4 "
+                             f"config (expected one of {', '.join(sorted(DEFAULT_CONFIG))})")
+        cfg.update(over)
     model = V4Model(cfg, seed=args.seed)
     if args.init:
         # continue from an earlier checkpoint (weights and router biases; optimiser state fresh)
@@ -946,6 +984,7 @@ def train(args):
         model.layers[l].attn.copy_head = h
         model.layers[l].attn.copy_max = args.copy_max_copies
         model.layers[l].attn.index_sup = args.index_sup > 0
+        model.layers[l].attn.window_first = args.copy_window_first
         if args.copy_out > 0:
             # the head's output read like the residual stream at the top: final norm + LM head,
             # frozen for this loss (it trains the head's value/output path, not the read-out)
@@ -1087,6 +1126,11 @@ def train(args):
                     break
             if budget == 0:
                 break
+        if args.save_stages and si < len(stages) - 1:
+            # a checkpoint at each stage boundary (same form as model.pt) for probing a stage
+            torch.save({"config": cfg, "state": model.state_dict(), "steps": step, "tokens": seen,
+                        "seconds": time.time() - t0, "params": n_params, "seed": args.seed},
+                       os.path.join(args.out, f"model_stage{si}.pt"))
         if args.max_seconds and time.time() - t0 > args.max_seconds:
             break
     logf.close()
@@ -1137,6 +1181,9 @@ def main():
     ap.add_argument("--copy-max-copies", type=int, default=0,
                     help="copy loss only at targets with at most this many visible copies "
                          "(the informative, rare copies: values, names); 0 = every target")
+    ap.add_argument("--copy-window-first", action="store_true",
+                    help="copy loss: where the target has a copy inside the sliding window, only "
+                         "window keys count (not the compressed entries that also hold it)")
     ap.add_argument("--head-init-embed", action="store_true",
                     help="init: the LM head = the embedding x 0.5/sqrt(hidden) (the head's usual "
                          "init scale), untied afterwards")
@@ -1153,6 +1200,8 @@ def main():
     ap.add_argument("--init", help="model.pt of an earlier run to continue from (same config)")
     ap.add_argument("--max-seconds", type=float, default=0, help="stop early after this wall time")
     ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--save-stages", action="store_true",
+                    help="also write OUT/model_stageN.pt at the end of every stage but the last")
     ap.add_argument("--out", required=True, help="output dir: loss.csv, model.pt")
     train(ap.parse_args())
 
