@@ -64,6 +64,26 @@ def run_suite(args, suite, tasks=None, lengths=None, limit=None):
     return list(csv.DictReader(open(path))), dt, " ".join(cmd)
 
 
+def window_split(run_dir, window):
+    """Needle samples of a run split by where the (first) needle sits: inside the last `window`
+    prompt tokens (the sliding window reaches it) or further back (only the compressed entries
+    of the CSA/HCA layers do) -> {(task, length): {"in": [passed, n], "out": [passed, n]}}."""
+    out = {}
+    path = os.path.join(run_dir, "samples.jsonl")
+    if not os.path.exists(path):
+        return out
+    for line in open(path):
+        d = json.loads(line)
+        pos = ((d.get("meta") or {}).get("sample") or {}).get("needle_token_pos", -1)
+        if pos is None or pos < 0 or d.get("status") != "ok":
+            continue
+        side = "in" if d["tokens_in"] - pos <= window else "out"
+        c = out.setdefault((d["task"], d["length"]), {"in": [0, 0], "out": [0, 0]})
+        c[side][0] += bool(d.get("passed"))
+        c[side][1] += 1
+    return out
+
+
 def pct(v):
     try:
         return f"{100 * float(v):.1f}"
@@ -80,7 +100,8 @@ def main():
     ap.add_argument("--suite-limit", action="append", default=[], metavar="SUITE=N",
                     help="per-suite --limit (e.g. longctx=3), overriding --limit")
     ap.add_argument("--niah-focus", type=int, default=0, metavar="N",
-                    help="also run niah_single_1..3 with N samples per cell at --niah-focus-lengths")
+                    help="also run niah_single_1..3 with up to N samples per cell (the suite "
+                         "file caps it) at --niah-focus-lengths")
     ap.add_argument("--niah-focus-lengths", default="512,1024,2048,4096")
     ap.add_argument("--qat", default="off", choices=["on", "off"])
     ap.add_argument("--threads", type=int, default=0)
@@ -119,7 +140,7 @@ def main():
     lc = os.path.join(args.model, "loss.csv")
     t = json.load(open(tj)) if os.path.exists(tj) else {}
     if t:
-        L.append(f"- recipe: `make train` (scripts/train/run.sh), seed {t.get('seed')}, "
+        L.append(f"- recipe {t.get('recipe', '?')} of `make train` (scripts/train/run.sh), seed {t.get('seed')}, "
                  f"{t.get('threads')} threads, token budget {t.get('tokens_budget'):,}"
                  + (" — SMOKE RUN, not the real model" if t.get("smoke") else ""))
         s = t.get("seconds", {})
@@ -158,6 +179,15 @@ def main():
                  + (f"; copy-head read-out loss weight {t.get('copy_out')} (each copy head's own "
                     f"output through the frozen final norm + LM head)"
                     if float(t.get("copy_out", 0) or 0) else ""))
+    if int(t.get("warmup_tokens", 0) or 0):
+        L.append(f"- copy-only warm-up: the first {int(t['warmup_tokens']):,} tokens are the synthetic "
+                 "copy tasks alone (stage 0 below), then the suite curriculum")
+    if t.get("copy_window_first"):
+        L.append("- copy loss, window first: where the sliding window holds the target, only "
+                 "window keys count (a compressed entry mixes 4-8 neighbouring tokens)")
+    if t.get("config_overrides"):
+        L.append(f"- architecture overrides of v4train.py's DEFAULT_CONFIG: "
+                 f"`{json.dumps(t['config_overrides'])}`")
     if t.get("head_init_embed"):
         L.append("- initialisation: the LM head starts as a scaled copy of the embedding "
                  "(0.5/sqrt(hidden); untied afterwards)")
@@ -217,11 +247,17 @@ def main():
     if args.niah_focus:
         # the single-needle tasks at the short lengths with more samples per cell than the
         # whole-suite run can afford (the issue's niah_single targets are read from these)
-        runs.append(("longctx", f"longctx: single needle, {args.niah_focus} per cell",
+        runs.append(("longctx", "longctx: single needle, {ncell} per cell",
                      "niah_single_1,niah_single_2,niah_single_3", args.niah_focus_lengths,
                      args.niah_focus))
     for suite, title, tasks, lengths, limit in runs:
         res, dt, how = run_suite(args, suite, tasks, lengths, limit)
+        if "{ncell}" in title:
+            # --limit only caps the samples per cell: the suite file may hold fewer
+            ncell = sorted({int(r["n"]) for r in res or [] if r["task"] != "all"
+                            and r["length"] not in ("all", "0") and r["depth"] == "all"
+                            and r["metric"] == "score"})
+            title = title.format(ncell="/".join(map(str, ncell)) or str(limit))
         L.append(f"### {title}")
         L.append("")
         if res is None:
@@ -229,6 +265,7 @@ def main():
             continue
         L.append(f"`{how}` — {dt:.0f} s")
         L.append("")
+        run_dir = os.path.join(args.out_root, how.split("--run-id ")[1].split()[0])
         res = [r for r in res if r["depth"] == "all" and r["metric"] == "score"]
         lengths = sorted({r["length"] for r in res if r["length"] not in ("all", "0")}, key=int)
         tasks = sorted({r["task"] for r in res if r["task"] != "all"})
@@ -250,6 +287,21 @@ def main():
                         L.append(f"| {t} | {fmt(r)} | {r['n']} |")
                         break
         L.append("")
+        split = window_split(run_dir, cfg["sliding_window"]) if tasks and suite == "longctx" else {}
+        if split and title != suite:
+            W = cfg["sliding_window"]
+            L += [f"Split by where the needle sits: inside the last {W} prompt tokens (the "
+                  f"sliding window reaches it) or further back (only the compressed entries "
+                  f"of the CSA and HCA layers do); passed / samples:", "",
+                  "| task | " + " | ".join(f"{x} in / beyond" for x in lengths) + " |",
+                  "|---" * (len(lengths) + 1) + "|"]
+            for tk in tasks:
+                cells = []
+                for x in lengths:
+                    c = split.get((tk, int(x)))
+                    cells.append(f"{c['in'][0]}/{c['in'][1]} · {c['out'][0]}/{c['out'][1]}" if c else "–")
+                L.append(f"| {tk} | " + " | ".join(cells) + " |")
+            L.append("")
     out = os.path.join(args.model, "MODEL_CARD.md")
     with open(out, "w") as f:
         f.write("\n".join(L) + "\n")

@@ -56,10 +56,11 @@ def main():
         for b in bounds:
             lines.append(f"set arrow from {b}, graph 0 to {b}, graph 1 nohead dt 2 lc rgb 'gray'")
         lines.append(
+            # raw curves first, the main loss's EMA last so the MTP curve never hides it
             f"plot '{dat}' u 1:2 w l lw 1 lc rgb '#a0c0ff' notitle, "
-            f"'' u 1:3 w l lw 3 lc rgb '#0040c0' t 'loss (EMA)', "
             f"'' u 1:4 w l lw 1 lc rgb '#ffc0a0' notitle, "
             f"'' u 1:5 w l lw 3 lc rgb '#c04000' t 'MTP loss (EMA)', "
+            f"'' u 1:3 w l lw 3 lc rgb '#0040c0' t 'loss (EMA)', "
             f"'' u 1:7 axes x1y2 w l lw 2 lc rgb '#008000' t 'indexer KL (EMA, right axis)'")
         gp = os.path.join(td, "plot.gp")
         with open(gp, "w") as f:

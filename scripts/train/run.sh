@@ -12,31 +12,49 @@
 #   4. loss plot (gnuplot) -> $OUT/loss.png, copied next to the model
 #
 # Environment (all optional):
-#   TRAIN_RECIPE   4 (default: the recipe of the shipped models/tiny-v4 — recipe 3 +
+#   TRAIN_RECIPE   5 (default: the recipe of the shipped models/tiny-v4 — five layers in
+#                  DeepSeek-V4-Flash's schedule [window, window, CSA, HCA, CSA] with a 512-token
+#                  sliding window, a copy-only warm-up stage of 2.4 M tokens, then recipe 4's
+#                  curriculum with more copy tasks, 8 M tokens in all; copy heads 1:0 (window-only), 2:0 and 4:0 (CSA);
+#                  copy read-out loss and embedding-initialised LM head; scripts/train/README.md
+#                  "Fifth recipe"),
+#                  4 (the previous default: four layers [window, CSA, HCA, CSA], recipe 3 +
 #                  attention supervision: copy heads 1:0 and 3:0, previous-token head 0:0,
-#                  shared embedding direction; scripts/train/README.md "Fourth recipe"),
-#                  2 (the earlier default: no copy tasks, 4096-token steps, 5 M tokens) or 3
-#                  (recipe 2 + synthetic copy tasks, 2048-token steps, kv_norm initialised to
-#                  2.5, 4 M tokens; README "Third recipe" has what it measured)
+#                  shared embedding direction; README "Fourth recipe"),
+#                  2 (no copy tasks, 4096-token steps, 5 M tokens) or 3 (recipe 2 + synthetic
+#                  copy tasks, 2048-token steps, kv_norm initialised to 2.5, 4 M tokens; README
+#                  "Third recipe" has what it measured)
+#   TRAIN_CONFIG   architecture overrides, a JSON object of config.json keys (recipe 5: five
+#                  layers, '{"num_hidden_layers": 5, "compress_ratios": [0, 0, 4, 128, 4, 0]}';
+#                  the others: none = v4train.py's DEFAULT_CONFIG)
+#   TRAIN_COPY_HEADS  LAYER:HEAD list of the copy heads (recipe 5: 1:0,2:0,4:0; else 1:0,3:0)
+#   TRAIN_WINDOW_FIRST=1  copy loss on window keys only where the window holds the target
+#                  (v4train.py --copy-window-first; default 0)
 #   TRAIN_COPY_SUP / TRAIN_PREV_SUP  weights of the copy-head and previous-token attention
 #                  losses (recipe 4: 1.0 and 0.5; recipes 2 and 3: 0 = off)
 #   TRAIN_COPY_MAX copy loss only at targets with at most this many visible copies (recipe 4: 3)
 #   TRAIN_INDEX_SUP weight of the same loss on the CSA indexers (recipe 4: 1.0; 0 = the
 #                  indexers learn from the KL toward the attention only)
 #   TRAIN_EMBED_COMMON  init: shared component of every embedding row (recipe 4: 1.0; v4train.py)
-#   TRAIN_COPY_OUT weight of the copy heads' read-out loss (v4train.py --copy-out; default 0;
-#                  needs the copy loss, i.e. recipe 4)
+#   TRAIN_COPY_OUT weight of the copy heads' read-out loss (v4train.py --copy-out; default 0,
+#                  recipe 5: 1.0; needs the copy loss, i.e. recipe 4 or 5)
+#   TRAIN_WARMUP_TOKENS  recipe 5: tokens of the copy-only warm-up stage (default 2400000; the rest
+#                  of TRAIN_TOKENS goes to the three curriculum stages, 3:4:3)
 #   TRAIN_HEAD_INIT_EMBED=1  init: the LM head starts as a scaled copy of the embedding
-#                  (v4train.py --head-init-embed; default 0)
-#   TRAIN_TOKENS   total training tokens, padded (default 4000000 for recipes 3 and 4: 42 min
-#                  at the ~1580 tokens/s measured with one thread; 5000000 for recipe 2)
+#                  (v4train.py --head-init-embed; default 0, recipe 5: 1)
+#   TRAIN_TOKENS   total training tokens, padded (default 8000000 for recipe 5, 4000000 for
+#                  recipes 3 and 4, 5000000 for recipe 2). Speed is the CPU's: one thread ran
+#                  recipe 5 at ~1630 tokens/s beside a second training on an AVX-512 machine
+#                  (8 M: 82 min); an AVX2-only machine measured 2.5x slower
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
 #                  for recipe 2)
 #   TRAIN_LR       peak learning rate of Muon and AdamW (default 3e-3)
 #   TRAIN_KV_INIT  initial kv_norm weight = the attention's logit range (default 1.0; recipe 3:
 #                  2.5; see v4train.py)
-#   TRAIN_WINDOW   sliding window of the attention (default 256 = DEFAULT_CONFIG; any other value
-#                  goes to v4train.py as a --config override and into the exported config.json)
+#   TRAIN_WINDOW   sliding window of the attention (recipe 5: 512; the others: 256 =
+#                  DEFAULT_CONFIG; TRAIN_CONFIG's own sliding_window when it has one — given both,
+#                  they must agree); goes to v4train.py as a --config override and into the
+#                  exported config.json
 #   TRAIN_PROMPT_WEIGHT  weight of the LM loss on the long-context prompts (default 0 = off)
 #   TRAIN_THREADS  torch threads (default: 2 when the 1-minute load average is below 1, else 1 —
 #                  on a busy machine two OpenMP threads measured 6x SLOWER than one)
@@ -47,10 +65,11 @@
 #                  output under build/train-smoke (never touches models/)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RECIPE=${TRAIN_RECIPE:-4}
-case "$RECIPE" in 2|3|4) ;; *) echo "run.sh: TRAIN_RECIPE: expected 2, 3 or 4, found '$RECIPE'" >&2; exit 2;; esac
-# recipe 4 = recipe 3's data and schedule + attention supervision
-if [ "$RECIPE" = 4 ]; then DATA=3; else DATA=$RECIPE; fi
+RECIPE=${TRAIN_RECIPE:-5}
+case "$RECIPE" in 2|3|4|5) ;; *) echo "run.sh: TRAIN_RECIPE: expected 2, 3, 4 or 5, found '$RECIPE'" >&2; exit 2;; esac
+# recipe 4 = recipe 3's data and schedule + attention supervision; recipe 5 = a copy-only
+# warm-up stage before recipe 4's curriculum
+case "$RECIPE" in 4|5) DATA=3; SUP=1;; *) DATA=$RECIPE; SUP=0;; esac
 
 # Debian's OpenBLAS misdetects recent CPUs and falls back to a slow generic kernel: name the core
 # (SkylakeX ~40% faster torch here). Only when the CPU has the instructions; a user value wins.
@@ -73,7 +92,8 @@ if [ "${TRAIN_SMOKE:-0}" = 1 ]; then
 else
   OUT=${TRAIN_OUT:-build/train}
   MODEL_DIR=${MODEL_DIR:-models/tiny-v4}
-  if [ "$DATA" = 3 ]; then TOKENS=${TRAIN_TOKENS:-4000000}; else TOKENS=${TRAIN_TOKENS:-5000000}; fi
+  case "$RECIPE" in 3|4) TOKENS=${TRAIN_TOKENS:-4000000};; 5) TOKENS=${TRAIN_TOKENS:-8000000};;
+    *) TOKENS=${TRAIN_TOKENS:-5000000};; esac
   if [ -z "${TRAIN_THREADS:-}" ]; then
     load=$(cut -d' ' -f1 /proc/loadavg)
     if awk "BEGIN{exit !($load < 1.0)}"; then THREADS=2; else THREADS=1; fi
@@ -92,11 +112,11 @@ if [ "$DATA" = 3 ]; then
 else
   BATCH=${TRAIN_BATCH:-4096}; KV_INIT=${TRAIN_KV_INIT:-1.0}
 fi
-if [ "$RECIPE" = 4 ]; then
+if [ "$SUP" = 1 ]; then
   COPY_SUP=${TRAIN_COPY_SUP:-1.0}; PREV_SUP=${TRAIN_PREV_SUP:-0.5}
   EMBED_COMMON=${TRAIN_EMBED_COMMON:-1.0}; COPY_MAX=${TRAIN_COPY_MAX:-3}
   INDEX_SUP=${TRAIN_INDEX_SUP:-1.0}
-  COPY_OUT=${TRAIN_COPY_OUT:-0}
+  if [ "$RECIPE" = 5 ]; then COPY_OUT=${TRAIN_COPY_OUT:-1.0}; else COPY_OUT=${TRAIN_COPY_OUT:-0}; fi
 else
   COPY_SUP=${TRAIN_COPY_SUP:-0}; PREV_SUP=${TRAIN_PREV_SUP:-0}
   EMBED_COMMON=${TRAIN_EMBED_COMMON:-0}; COPY_MAX=${TRAIN_COPY_MAX:-0}
@@ -104,16 +124,56 @@ else
   COPY_OUT=${TRAIN_COPY_OUT:-0}
 fi
 LR=${TRAIN_LR:-3e-3}
-WINDOW=${TRAIN_WINDOW:-256}
+if [ "$RECIPE" = 5 ]; then WINDOW=${TRAIN_WINDOW:-512}; else WINDOW=${TRAIN_WINDOW:-256}; fi
 case "$WINDOW" in ''|0|*[!0-9]*) echo "run.sh: TRAIN_WINDOW: expected a positive integer, found '$WINDOW'" >&2; exit 2;; esac
+# architecture overrides: TRAIN_CONFIG (a JSON object of config.json keys) + TRAIN_WINDOW
+if [ "$RECIPE" = 5 ]; then
+  # DeepSeek-V4-Flash's first five layers: two window-only layers before the compressed ones,
+  # so a window-only layer (exact positions, no 4:1 entries to copy from) holds a copy head
+  ARCH=${TRAIN_CONFIG-'{"num_hidden_layers": 5, "compress_ratios": [0, 0, 4, 128, 4, 0]}'}
+  COPY_HEADS=${TRAIN_COPY_HEADS:-1:0,2:0,4:0}
+  WFIRST=${TRAIN_WINDOW_FIRST:-0}
+else
+  ARCH=${TRAIN_CONFIG:-}
+  COPY_HEADS=${TRAIN_COPY_HEADS:-1:0,3:0}
+  WFIRST=${TRAIN_WINDOW_FIRST:-0}
+fi
+case "$WFIRST" in 0) WFIRST_ARGS=();; 1) WFIRST_ARGS=(--copy-window-first);;
+  *) echo "run.sh: TRAIN_WINDOW_FIRST: expected 0 or 1, found '$WFIRST'" >&2; exit 2;; esac
 CFG_ARGS=()
-if [ "$WINDOW" != 256 ]; then
+if [ "$WINDOW" != 256 ] || [ -n "$ARCH" ]; then
   mkdir -p "$OUT"
-  echo "{\"sliding_window\": $WINDOW}" > "$OUT/config_override.json"
+  # prints the window the override sets (TRAIN_CONFIG's own sliding_window unless TRAIN_WINDOW
+  # is given; the two must agree when both are)
+  WINDOW=$(/usr/bin/python3 - "$OUT/config_override.json" "$WINDOW" "${TRAIN_WINDOW:+1}" "$ARCH" <<'PYEOF'
+import json, sys
+out, window, explicit, arch = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
+try:
+    o = json.loads(arch) if arch else {}
+except ValueError as e:
+    sys.exit(f"run.sh: TRAIN_CONFIG: expected a JSON object of config.json keys, found {arch!r} ({e})")
+if not isinstance(o, dict):
+    sys.exit(f"run.sh: TRAIN_CONFIG: expected a JSON object of config.json keys, found {arch!r}")
+sys.path.insert(0, "scripts/train")
+from v4train import DEFAULT_CONFIG
+bad = sorted(k for k in o if k not in DEFAULT_CONFIG)
+if bad:
+    sys.exit(f"run.sh: TRAIN_CONFIG: {bad[0]}: not a key of the V4 config (v4train.py DEFAULT_CONFIG)")
+sw = o.get("sliding_window")
+if sw is not None and (not isinstance(sw, int) or isinstance(sw, bool) or sw <= 0):
+    sys.exit(f"run.sh: TRAIN_CONFIG: sliding_window: expected a positive integer, found {sw!r}")
+if sw is not None and explicit and sw != window:
+    sys.exit(f"run.sh: TRAIN_WINDOW={window} and TRAIN_CONFIG's sliding_window {sw} disagree")
+if sw is None or explicit:
+    o["sliding_window"] = window
+json.dump(o, open(out, "w"))
+print(o["sliding_window"])
+PYEOF
+  ) || exit 2
   CFG_ARGS=(--config "$OUT/config_override.json")
 fi
 PROMPT_W=${TRAIN_PROMPT_WEIGHT:-0}
-HEAD_INIT=${TRAIN_HEAD_INIT_EMBED:-0}
+if [ "$RECIPE" = 5 ]; then HEAD_INIT=${TRAIN_HEAD_INIT_EMBED:-1}; else HEAD_INIT=${TRAIN_HEAD_INIT_EMBED:-0}; fi
 case "$HEAD_INIT" in 0) HEAD_INIT_ARGS=();; 1) HEAD_INIT_ARGS=(--head-init-embed);;
   *) echo "run.sh: TRAIN_HEAD_INIT_EMBED: expected 0 or 1, found '$HEAD_INIT'" >&2; exit 2;; esac
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS OMP_WAIT_POLICY=PASSIVE
@@ -166,23 +226,46 @@ t1=$(date +%s)
 if [ "$DATA" = 3 ]; then
   # the copy tasks start at 15 % and fall to 11 %, the long key-value lists (beyond the
   # window: CSA's compressed entries and the indexer) from stage 1 on
-  SH="$D/math.jsonl@0.10,$D/code.jsonl@0.12,$D/toolcall.jsonl@0.26"
-  ST0="1200:$SH,$D/copy.jsonl@0.15,$D/lc_512.jsonl@0.25,$D/lc_768.jsonl@0.12"
-  ST1="1200:$SH,$D/copy.jsonl@0.08,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.1,$D/lc_768.jsonl@0.1,$D/lc_1024.jsonl@0.18"
-  ST2="2100:$SH,$D/copy.jsonl@0.05,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.05,$D/lc_768.jsonl@0.06,$D/lc_1024.jsonl@0.12,$D/lc_2048.jsonl@0.18"
+  if [ "$RECIPE" = 5 ]; then
+    # after the warm-up the copy tasks keep 15-10 % of every stage (recipe 4: 15 % falling
+    # to 5 %), taken from the tool calls and the long haystacks
+    SH="$D/math.jsonl@0.10,$D/code.jsonl@0.12,$D/toolcall.jsonl@0.24"
+    ST0="1200:$SH,$D/copy.jsonl@0.15,$D/lc_512.jsonl@0.27,$D/lc_768.jsonl@0.12"
+    ST1="1200:$SH,$D/copy.jsonl@0.12,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.1,$D/lc_768.jsonl@0.08,$D/lc_1024.jsonl@0.18"
+    ST2="2100:$SH,$D/copy.jsonl@0.10,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.06,$D/lc_768.jsonl@0.06,$D/lc_1024.jsonl@0.10,$D/lc_2048.jsonl@0.16"
+  else
+    SH="$D/math.jsonl@0.10,$D/code.jsonl@0.12,$D/toolcall.jsonl@0.26"
+    ST0="1200:$SH,$D/copy.jsonl@0.15,$D/lc_512.jsonl@0.25,$D/lc_768.jsonl@0.12"
+    ST1="1200:$SH,$D/copy.jsonl@0.08,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.1,$D/lc_768.jsonl@0.1,$D/lc_1024.jsonl@0.18"
+    ST2="2100:$SH,$D/copy.jsonl@0.05,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.05,$D/lc_768.jsonl@0.06,$D/lc_1024.jsonl@0.12,$D/lc_2048.jsonl@0.18"
+  fi
 else
   SH="$D/math.jsonl@0.12,$D/code.jsonl@0.12,$D/toolcall.jsonl@0.34"
   ST0="1200:$SH,$D/lc_512.jsonl@0.27,$D/lc_768.jsonl@0.15"
   ST1="1200:$SH,$D/lc_512.jsonl@0.1,$D/lc_768.jsonl@0.12,$D/lc_1024.jsonl@0.2"
   ST2="2100:$SH,$D/lc_512.jsonl@0.05,$D/lc_768.jsonl@0.07,$D/lc_1024.jsonl@0.13,$D/lc_2048.jsonl@0.17"
 fi
+STAGES="$ST0;$ST1;$ST2"
 FRAC=3,4,3
+WARM=0
+if [ "$RECIPE" = 5 ]; then
+  # copy-only warm-up (3/10 of the tokens: 2.4 M of the default 8 M, ~1250 steps): the copy
+  # circuit forms after 200-400 steps of copy targets and is exact by ~800 (README "Fifth
+  # recipe"); the mixed stages, with copy tasks at 5-15 % of their tokens, never form it
+  if [ "${TRAIN_SMOKE:-0}" = 1 ]; then WARM=${TRAIN_WARMUP_TOKENS:-$((TOKENS * 3 / 10))}
+  else WARM=${TRAIN_WARMUP_TOKENS:-2400000}; fi
+  case "$WARM" in ''|0|*[!0-9]*) echo "run.sh: TRAIN_WARMUP_TOKENS: expected a positive integer, found '$WARM'" >&2; exit 2;; esac
+  [ "$WARM" -lt "$TOKENS" ] || { echo "run.sh: TRAIN_WARMUP_TOKENS ($WARM) must be below TRAIN_TOKENS ($TOKENS)" >&2; exit 2; }
+  STAGES="512:$D/copy.jsonl;$STAGES"
+  REST=$((TOKENS - WARM))
+  FRAC="$WARM,$((REST * 3 / 10)),$((REST * 4 / 10)),$((REST - REST * 3 / 10 - REST * 4 / 10))"
+fi
 echo "== 2/4 training ($TOKENS tokens, $THREADS threads, seed $SEED)"
-$PY scripts/train/v4train.py --stages "$ST0;$ST1;$ST2" \
+$PY scripts/train/v4train.py --stages "$STAGES" \
   --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$BATCH" --lr "$LR" --warmup 50 \
   --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT" \
-  --copy-sup "$COPY_SUP" --copy-heads 1:0,3:0 --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP" \
-  --copy-out "$COPY_OUT" "${HEAD_INIT_ARGS[@]}" \
+  --copy-sup "$COPY_SUP" --copy-heads "$COPY_HEADS" --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP" \
+  --copy-out "$COPY_OUT" "${HEAD_INIT_ARGS[@]}" "${WFIRST_ARGS[@]}" \
   --prev-sup "$PREV_SUP" --prev-heads 0:0 --embed-common "$EMBED_COMMON" \
   "${CFG_ARGS[@]}" --seed "$SEED" --threads "$THREADS" --out "$OUT"
 t2=$(date +%s)
@@ -197,11 +280,13 @@ echo "== 4/4 loss plot"
 $PY scripts/train/plot_loss.py "$OUT/loss.csv" "$OUT/loss.png"
 cp "$OUT/loss.csv" "$OUT/loss.png" "$MODEL_DIR/"
 t3=$(date +%s)
+ARCH_JSON=${ARCH:-"{}"}
 cat > "$MODEL_DIR/training.json" <<EOF
 {"recipe": $RECIPE, "tokens_budget": $TOKENS, "batch_tokens": $BATCH, "lr": $LR, "threads": $THREADS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
- "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "1:0,3:0", "prev_sup": $PREV_SUP, "prev_heads": "0:0",
- "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON, "copy_out": $COPY_OUT, "head_init_embed": $HEAD_INIT,
- "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$ST0;$ST1;$ST2",
+ "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "$COPY_HEADS", "copy_window_first": $WFIRST, "prev_sup": $PREV_SUP, "prev_heads": "0:0",
+ "config_overrides": $ARCH_JSON,
+ "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON, "copy_out": $COPY_OUT, "head_init_embed": $HEAD_INIT, "warmup_tokens": $WARM,
+ "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$STAGES",
  "seconds": {"data": $((t1 - t0)), "train": $((t2 - t1)), "export_plot": $((t3 - t2))}}
 EOF
 echo "run.sh: done in $((t3 - t0)) s (data $((t1 - t0)) s, training $((t2 - t1)) s); model in $MODEL_DIR"
