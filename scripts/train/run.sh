@@ -132,12 +132,11 @@ if [ "$RECIPE" = 5 ]; then
   # so a window-only layer (exact positions, no 4:1 entries to copy from) holds a copy head
   ARCH=${TRAIN_CONFIG-'{"num_hidden_layers": 5, "compress_ratios": [0, 0, 4, 128, 4, 0]}'}
   COPY_HEADS=${TRAIN_COPY_HEADS:-1:0,2:0,4:0}
-  WFIRST=${TRAIN_WINDOW_FIRST:-0}
 else
   ARCH=${TRAIN_CONFIG:-}
   COPY_HEADS=${TRAIN_COPY_HEADS:-1:0,3:0}
-  WFIRST=${TRAIN_WINDOW_FIRST:-0}
 fi
+WFIRST=${TRAIN_WINDOW_FIRST:-0}
 case "$WFIRST" in 0) WFIRST_ARGS=();; 1) WFIRST_ARGS=(--copy-window-first);;
   *) echo "run.sh: TRAIN_WINDOW_FIRST: expected 0 or 1, found '$WFIRST'" >&2; exit 2;; esac
 CFG_ARGS=()
@@ -152,16 +151,12 @@ try:
     o = json.loads(arch) if arch else {}
 except ValueError as e:
     sys.exit(f"run.sh: TRAIN_CONFIG: expected a JSON object of config.json keys, found {arch!r} ({e})")
-if not isinstance(o, dict):
-    sys.exit(f"run.sh: TRAIN_CONFIG: expected a JSON object of config.json keys, found {arch!r}")
 sys.path.insert(0, "scripts/train")
-from v4train import DEFAULT_CONFIG
-bad = sorted(k for k in o if k not in DEFAULT_CONFIG)
-if bad:
-    sys.exit(f"run.sh: TRAIN_CONFIG: {bad[0]}: not a key of the V4 config (v4train.py DEFAULT_CONFIG)")
+from v4train import config_overrides_error
+err = config_overrides_error(o)
+if err:
+    sys.exit(f"run.sh: TRAIN_CONFIG: {err}")
 sw = o.get("sliding_window")
-if sw is not None and (not isinstance(sw, int) or isinstance(sw, bool) or sw <= 0):
-    sys.exit(f"run.sh: TRAIN_CONFIG: sliding_window: expected a positive integer, found {sw!r}")
 if sw is not None and explicit and sw != window:
     sys.exit(f"run.sh: TRAIN_WINDOW={window} and TRAIN_CONFIG's sliding_window {sw} disagree")
 if sw is None or explicit:

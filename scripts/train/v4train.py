@@ -929,6 +929,22 @@ def lr_at(step, total, peak, warmup):
     return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
 
 
+def config_overrides_error(over):
+    """None when `over` can update DEFAULT_CONFIG (a JSON object of its keys, sliding_window a
+    positive integer), else one line saying what is wrong. run.sh checks TRAIN_CONFIG with it
+    before any data is generated."""
+    if not isinstance(over, dict):
+        return f"expected a JSON object of config.json keys, found {type(over).__name__}"
+    bad = sorted(k for k in over if k not in DEFAULT_CONFIG)
+    if bad:
+        return (f"{bad[0]}: not a key of the V4 config (expected one of "
+                f"{', '.join(sorted(DEFAULT_CONFIG))})")
+    sw = over.get("sliding_window")
+    if sw is not None and (not isinstance(sw, int) or isinstance(sw, bool) or sw <= 0):
+        return f"sliding_window: expected a positive integer, found {sw!r}"
+    return None
+
+
 def train(args):
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -936,12 +952,14 @@ def train(args):
     torch.set_num_threads(args.threads)
     cfg = dict(DEFAULT_CONFIG)
     if args.config:
-        with open(args.config) as f:
-            over = json.load(f)
-        bad = sorted(k for k in over if k not in DEFAULT_CONFIG)
-        if bad:
-            raise SystemExit(f"v4train: --config {args.config}: {bad[0]}: not a key of the V4 "
-                             f"config (expected one of {', '.join(sorted(DEFAULT_CONFIG))})")
+        try:
+            with open(args.config) as f:
+                over = json.load(f)
+        except (OSError, ValueError) as e:
+            raise SystemExit(f"v4train: --config {args.config}: {e}")
+        err = config_overrides_error(over)
+        if err:
+            raise SystemExit(f"v4train: --config {args.config}: {err}")
         cfg.update(over)
     model = V4Model(cfg, seed=args.seed)
     if args.init:
