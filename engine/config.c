@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct {
     const char *path;
@@ -577,6 +578,12 @@ int config_load(const char *path, v4_config *cfg, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (err && errlen) snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        if (err && errlen) snprintf(err, errlen, "%s: expected a config.json file, found a directory", path);
         return -1;
     }
     if (fseek(f, 0, SEEK_END) != 0) { fclose(f); return -1; }

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "engine/text_json.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -611,6 +612,13 @@ int v4_tokenizer_load(const char *path, v4_tokenizer **out, char *err, size_t er
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) { tj_errf(err, errlen, "%s: cannot open tokenizer file", path); return 2; }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+        fclose(f);
+        tj_errf(err, errlen, "%s: expected a tokenizer.json file, found a %s", path,
+                S_ISDIR(st.st_mode) ? "directory" : "non-regular file");
+        return 2;
+    }
     if (fseek(f, 0, SEEK_END) != 0) { fclose(f); tj_errf(err, errlen, "%s: cannot seek", path); return 2; }
     long n = ftell(f);
     if (n < 0) { fclose(f); tj_errf(err, errlen, "%s: cannot read size (is it a directory?)", path); return 2; }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "engine/v4.h"
 #include "harness/cli.h"
 
@@ -125,6 +126,12 @@ static int read_tokens(const char *cmd, const char *path, int vocab, int32_t **i
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "v4eval %s: %s: cannot open (%s)\n", cmd, path, strerror(errno));
+        return 2;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        fprintf(stderr, "v4eval %s: %s: expected a JSON file of token ids, found a directory\n", cmd, path);
         return 2;
     }
     fseek(f, 0, SEEK_END);

@@ -304,6 +304,10 @@ static void test_bad_tokenizer_files(void) {
     v4_tokenizer *t = NULL;
     CU_ASSERT_EQUAL(v4_tokenizer_load("tests/fixtures/text/no-such-file.json", &t, err, sizeof err), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot open"));
+    /* a directory opens with fopen on Linux; it must be named, not reported as out of memory */
+    CU_ASSERT_EQUAL(v4_tokenizer_load("tests/fixtures/text", &t, err, sizeof err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "tests/fixtures/text: expected a tokenizer.json file, found a directory"));
+    CU_ASSERT_PTR_NULL(t);
 }
 
 /* A long single piece (200 000 'a') exercises the merge heap: all pairs become "aa". */
