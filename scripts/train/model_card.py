@@ -182,6 +182,16 @@ def main():
     if int(t.get("warmup_tokens", 0) or 0):
         L.append(f"- copy-only warm-up: the first {int(t['warmup_tokens']):,} tokens are the synthetic "
                  "copy tasks alone (stage 0 below), then the suite curriculum")
+    canon = str(t.get("copy_canon", 0) or 0)
+    if canon not in ("0", "False"):
+        L.append("- copy loss modulo a leading space ("
+                 + ("tool-call samples" if canon == "tool" else "every sample")
+                 + "): a target and a key match when they are the same token or one is the "
+                 "other with a leading space (' Seoul' in a request, 'Seoul' after `>` in a "
+                 "DSML parameter)")
+    if t.get("task_shares") and t.get("task_shares") != "0.10,0.12,0.24":
+        L.append(f"- shares of math, code and tool calls in each curriculum stage: "
+                 f"{t['task_shares']}")
     if t.get("copy_window_first"):
         L.append("- copy loss, window first: where the sliding window holds the target, only "
                  "window keys count (a compressed entry mixes 4-8 neighbouring tokens)")

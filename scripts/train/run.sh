@@ -30,6 +30,13 @@
 #   TRAIN_COPY_HEADS  LAYER:HEAD list of the copy heads (recipe 5: 1:0,2:0,4:0; else 1:0,3:0)
 #   TRAIN_WINDOW_FIRST=1  copy loss on window keys only where the window holds the target
 #                  (v4train.py --copy-window-first; default 0)
+#   TRAIN_COPY_CANON  copy loss matching tokens modulo a leading space, so a value copied
+#                  from ' Seoul' in a request into '>Seoul' of a DSML parameter is supervised
+#                  (v4train.py --copy-canon): all (every sample; recipe 5's default), tool
+#                  (the tool-call samples only) or 0 (off; the other recipes' default)
+#   TRAIN_TASK_SHARES  recipe 5: shares of math, code and tool calls in each curriculum stage
+#                  (default 0.10,0.12,0.24; their sum is kept at 0.46, the rest is copy
+#                  tasks and retrieval)
 #   TRAIN_COPY_SUP / TRAIN_PREV_SUP  weights of the copy-head and previous-token attention
 #                  losses (recipe 4: 1.0 and 0.5; recipes 2 and 3: 0 = off)
 #   TRAIN_COPY_MAX copy loss only at targets with at most this many visible copies (recipe 4: 3)
@@ -44,8 +51,8 @@
 #                  (v4train.py --head-init-embed; default 0, recipe 5: 1)
 #   TRAIN_TOKENS   total training tokens, padded (default 8000000 for recipe 5, 4000000 for
 #                  recipes 3 and 4, 5000000 for recipe 2). Speed is the CPU's: one thread ran
-#                  recipe 5 at ~1630 tokens/s beside a second training on an AVX-512 machine
-#                  (8 M: 82 min); an AVX2-only machine measured 2.5x slower
+#                  recipe 5 at ~1560-1630 tokens/s beside a second training on an AVX-512 machine
+#                  (8 M: 82-85 min); an AVX2-only machine measured 2.5x slower
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
 #                  for recipe 2)
 #   TRAIN_LR       peak learning rate of Muon and AdamW (default 3e-3)
@@ -139,6 +146,28 @@ fi
 WFIRST=${TRAIN_WINDOW_FIRST:-0}
 case "$WFIRST" in 0) WFIRST_ARGS=();; 1) WFIRST_ARGS=(--copy-window-first);;
   *) echo "run.sh: TRAIN_WINDOW_FIRST: expected 0 or 1, found '$WFIRST'" >&2; exit 2;; esac
+if [ "$RECIPE" = 5 ]; then CANON=${TRAIN_COPY_CANON:-all}; else CANON=${TRAIN_COPY_CANON:-0}; fi
+case "$CANON" in 0) CANON_ARGS=();; all) CANON_ARGS=(--copy-canon "$TOK");;
+  tool) CANON_ARGS=(--copy-canon "$TOK" --copy-canon-tasks tool);;
+  *) echo "run.sh: TRAIN_COPY_CANON: expected 0, tool or all, found '$CANON'" >&2; exit 2;; esac
+# recipes 2 and 3 have no copy loss: the map has nothing to act on (an explicit value is an error)
+if [ "$SUP" = 0 ]; then
+  [ -z "${TRAIN_COPY_CANON:-}" ] || [ "$CANON" = 0 ] || { echo "run.sh: TRAIN_COPY_CANON: needs the copy loss (recipe 4 or 5)" >&2; exit 2; }
+  CANON=0; CANON_ARGS=()
+fi
+SHARES=${TRAIN_TASK_SHARES:-0.10,0.12,0.24}
+IFS=, read -r SH_MATH SH_CODE SH_TOOL SH_EXTRA <<< "$SHARES"
+/usr/bin/python3 -c '
+import sys
+try:
+    v = [float(x) for x in sys.argv[1:4]]
+except ValueError:
+    v = None
+if v is None or sys.argv[4] or min(v) < 0 or abs(sum(v) - 0.46) > 1e-9:
+    sys.exit("run.sh: TRAIN_TASK_SHARES: expected three non-negative numbers (math,code,toolcall) "
+             "summing to 0.46, found %r" % ",".join(a for a in sys.argv[1:] if a))
+' "$SH_MATH" "$SH_CODE" "$SH_TOOL" "${SH_EXTRA:-}" || exit 2
+[ "$RECIPE" = 5 ] || [ -z "${TRAIN_TASK_SHARES:-}" ] || { echo "run.sh: TRAIN_TASK_SHARES: recipe 5 only" >&2; exit 2; }
 CFG_ARGS=()
 if [ "$WINDOW" != 256 ] || [ -n "$ARCH" ]; then
   mkdir -p "$OUT"
@@ -224,7 +253,7 @@ if [ "$DATA" = 3 ]; then
   if [ "$RECIPE" = 5 ]; then
     # after the warm-up the copy tasks keep 15-10 % of every stage (recipe 4: 15 % falling
     # to 5 %), taken from the tool calls and the long haystacks
-    SH="$D/math.jsonl@0.10,$D/code.jsonl@0.12,$D/toolcall.jsonl@0.24"
+    SH="$D/math.jsonl@$SH_MATH,$D/code.jsonl@$SH_CODE,$D/toolcall.jsonl@$SH_TOOL"
     ST0="1200:$SH,$D/copy.jsonl@0.15,$D/lc_512.jsonl@0.27,$D/lc_768.jsonl@0.12"
     ST1="1200:$SH,$D/copy.jsonl@0.12,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.1,$D/lc_768.jsonl@0.08,$D/lc_1024.jsonl@0.18"
     ST2="2100:$SH,$D/copy.jsonl@0.10,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.06,$D/lc_768.jsonl@0.06,$D/lc_1024.jsonl@0.10,$D/lc_2048.jsonl@0.16"
@@ -260,7 +289,7 @@ $PY scripts/train/v4train.py --stages "$STAGES" \
   --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$BATCH" --lr "$LR" --warmup 50 \
   --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT" \
   --copy-sup "$COPY_SUP" --copy-heads "$COPY_HEADS" --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP" \
-  --copy-out "$COPY_OUT" "${HEAD_INIT_ARGS[@]}" "${WFIRST_ARGS[@]}" \
+  --copy-out "$COPY_OUT" "${HEAD_INIT_ARGS[@]}" "${WFIRST_ARGS[@]}" "${CANON_ARGS[@]}" \
   --prev-sup "$PREV_SUP" --prev-heads 0:0 --embed-common "$EMBED_COMMON" \
   "${CFG_ARGS[@]}" --seed "$SEED" --threads "$THREADS" --out "$OUT"
 t2=$(date +%s)
@@ -278,7 +307,7 @@ t3=$(date +%s)
 ARCH_JSON=${ARCH:-"{}"}
 cat > "$MODEL_DIR/training.json" <<EOF
 {"recipe": $RECIPE, "tokens_budget": $TOKENS, "batch_tokens": $BATCH, "lr": $LR, "threads": $THREADS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
- "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "$COPY_HEADS", "copy_window_first": $WFIRST, "prev_sup": $PREV_SUP, "prev_heads": "0:0",
+ "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "$COPY_HEADS", "copy_window_first": $WFIRST, "copy_canon": "$CANON", "task_shares": "$SHARES", "prev_sup": $PREV_SUP, "prev_heads": "0:0",
  "config_overrides": $ARCH_JSON,
  "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON, "copy_out": $COPY_OUT, "head_init_embed": $HEAD_INIT, "warmup_tokens": $WARM,
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$STAGES",

@@ -429,11 +429,66 @@ def test_copy_data():
         check(r.returncode != 0 and "--kinds" in r.stderr, "copy_data: bad --kinds is one clear error")
 
 
+def test_copy_canon():
+    """--copy-canon: the space map of the real tokenizer, and a copy target reached only
+    through its spaced variant is supervised with the map and not without it."""
+    tok_path = os.path.join(HERE, "..", "..", "models", "tokenizer", "tokenizer.json")
+    with open(tok_path, encoding="utf-8") as f:
+        vocab = json.load(f)["model"]["vocab"]
+    canon = v4train.space_canon(tok_path, 4096)
+    sp, ns = vocab["\u0120Seoul"], vocab["Seoul"]
+    check(int(canon[sp]) == ns and int(canon[ns]) == ns, "space_canon: 'ĠSeoul' -> 'Seoul', 'Seoul' kept")
+    check(int(canon[vocab["\u0120\u0120\u0120\u0120"]]) == vocab["\u0120\u0120\u0120\u0120"],
+          "space_canon: runs of spaces keep their own ids (indentation is not merged)")
+    moved = int((canon != torch.arange(4096)).sum())
+    check(0 < moved < 1000, f"space_canon: {moved} spaced tokens map to an unspaced twin")
+    try:
+        v4train.space_canon(os.path.join(HERE, "no-such.json"), 4096)
+        check(False, "space_canon: a missing file is an error")
+    except SystemExit as e:
+        check("--copy-canon" in str(e) and "no-such.json" in str(e),
+              "space_canon: a missing file is one error naming --copy-canon and the path")
+    # TINY model: token 40 plays ' x', 41 plays 'x'; targets 41 whose only copies are 40s
+    m = v4train.V4Model(TINY, seed=3)
+    randomise(m, 4)
+    cmap = torch.arange(TINY["vocab_size"])
+    cmap[40] = 41
+    T = 60
+    toks = [0] + list(np.random.default_rng(5).integers(2, 30, T - 1))
+    toks[18] = 40
+    ctgt = torch.full((1, T), -1, dtype=torch.int64)
+    ctgt[0, 20:24] = 41                      # 41 never occurs; its spaced twin sits at 18 (in the window of 8)
+    tok = torch.tensor([toks])
+    valid = torch.ones(1, T, dtype=torch.bool)
+    counts = {}
+    for name, cm in (("exact", None), ("canon", cmap)):
+        blk = m.layers[0]
+        blk.attn.copy_head, blk.attn.sup_out, blk.attn.dense = 1, [], False
+        blk.attn.sup = v4train.sup_tuple(tok, ctgt, valid, cm)
+        m.train()
+        with torch.no_grad():
+            m(tok, mtp=False)
+        counts[name] = {n: c for n, _, c in blk.attn.sup_out}.get("copy", 0)
+        blk.attn.sup, blk.attn.copy_head = None, None
+    check(counts["exact"] == 0 and counts["canon"] == 4,
+          f"copy loss through the spaced twin: {counts['canon']} of 4 targets with the map, "
+          f"{counts['exact']} without")
+    tok2, ctgt2 = tok.repeat(2, 1), ctgt.repeat(2, 1)
+    sup2 = v4train.sup_tuple(tok2, ctgt2, valid.repeat(2, 1), cmap, torch.tensor([False, True]))
+    check(int(sup2[0][0, 18]) == 40 and int(sup2[1][0, 20]) == 41 and int(sup2[0][1, 18]) == 41
+          and torch.equal(sup2[3], ctgt2), "sup_tuple: the map only in the selected rows")
+    sup0 = v4train.sup_tuple(tok2, ctgt2, valid.repeat(2, 1), cmap, torch.tensor([False, False]))
+    check(len(sup0) == 3 and sup0[0] is tok2, "sup_tuple: no selected row = exact ids")
+    sup = v4train.sup_tuple(tok, ctgt, valid, cmap)
+    check(torch.equal(sup[3], ctgt) and int(sup[1][0, 20]) == 41 and int(sup[0][0, 18]) == 41,
+          "sup_tuple: keys and targets mapped, the real target kept for the read-out loss")
+
+
 def main():
     torch.set_num_threads(1)
     assert torch.get_default_dtype() == torch.float32
     for t in (test_reference, test_data, test_compressor, test_sinkhorn, test_gradients, test_determinism,
-              test_copy_data, test_supervision):
+              test_copy_data, test_supervision, test_copy_canon):
         print(t.__name__)
         t()
     print(f"selftest: {'all ok' if not fails else f'{len(fails)} FAILED'}")

@@ -435,7 +435,8 @@ class Attention(nn.Module):
         o = apply_rope(o, cT[None, :, None], sT[None, :, None], rd, inverse=True)
         if self.training and self.lens is not None and self.reach is not None:
             y = self.head_out(o[self.reach], self.copy_head)                   # [M, D]
-            ce = F.cross_entropy(self.lens(y), self.sup[1][self.reach], reduction="sum")
+            real = self.sup[3] if len(self.sup) > 3 else self.sup[1]
+            ce = F.cross_entropy(self.lens(y), real[self.reach], reduction="sum")
             self.sup_out.append(("copy_out", ce, int(self.reach.sum())))
         G = self.G
         og = o.reshape(B, T, G, (H // G) * hd)
@@ -463,7 +464,7 @@ class Attention(nn.Module):
           index: the same for the lightning indexer's softmax over the visible entries (CSA
                  layers with index_sup set);
           prev: -log of the previous-token head's attention on position t-1 (every valid t)."""
-        tok, tgt, valid = self.sup
+        tok, tgt, valid = self.sup[:3]
         B, T = tok.shape
         S, nC, P, K = blocks
         Tp = nC * S
@@ -519,6 +520,38 @@ class Attention(nn.Module):
             if bool(rows.any()):
                 nll = -torch.log(mass[rows].clamp_min(1e-9))
                 self.sup_out.append(("prev", nll.sum(), int(rows.sum())))
+
+
+def space_canon(path, vocab):
+    """[vocab] int64: the id of the token without its leading space ('Ġ' in the byte-level
+    alphabet) where that token exists, else the id itself. Copy supervision compares these."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            v = json.load(f)["model"]["vocab"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise SystemExit(f"v4train: --copy-canon {path}: expected a tokenizer.json with "
+                         f"model.vocab, found: {e}")
+    canon = torch.arange(vocab)
+    for tokstr, i in v.items():
+        if (tokstr.startswith("\u0120") and len(tokstr) > 1 and tokstr[1] != "\u0120"
+                and tokstr[1:] in v and i < vocab):
+            canon[i] = v[tokstr[1:]]
+    return canon
+
+
+def sup_tuple(tok, ctgt, valid, canon=None, rows=None):
+    """Attention.sup for a batch: (key tokens, copy targets (-1 none), valid) compared by id;
+    with a space_canon map, (canon[tok], canon[target], valid, real target): keys and targets
+    match modulo a leading space (in the rows where rows [B] is True; all rows when None), the
+    read-out loss keeps the real target."""
+    if canon is None or (rows is not None and not bool(rows.any())):
+        return (tok, ctgt, valid)
+    tk = canon[tok]
+    tg = torch.where(ctgt >= 0, canon[ctgt.clamp_min(0)], ctgt)
+    if rows is not None:
+        tk = torch.where(rows[:, None], tk, tok)
+        tg = torch.where(rows[:, None], tg, ctgt)
+    return (tk, tg, valid, ctgt)
 
 
 class Expert(nn.Module):
@@ -1008,6 +1041,8 @@ def train(args):
             # frozen for this loss (it trains the head's value/output path, not the read-out)
             model.layers[l].attn.lens = lambda y: F.linear(
                 rms(y, model.norm.eps) * model.norm.weight.detach(), model.head.weight.detach())
+    canon = space_canon(args.copy_canon, cfg["vocab_size"]) if args.copy_canon else None
+    canon_tasks = tuple(t for t in args.copy_canon_tasks.split(",") if t)
     for l, h in prev_heads:
         model.layers[l].attn.prev_head = h
     rng = random.Random(args.seed)
@@ -1064,8 +1099,12 @@ def train(args):
                     lens = torch.tensor([len(samples[i][0]) for i in b])
                     valid = torch.arange(tok.shape[1])[None, :] < lens[:, None]
                     ctgt = torch.where(sel, tgt, torch.full_like(tgt, -1))
+                    rows = None
+                    if canon is not None and canon_tasks:
+                        rows = torch.tensor([samples[i][2].startswith(canon_tasks) for i in b])
+                    sup = sup_tuple(tok, ctgt, valid, canon, rows)
                     for l in sup_layers:
-                        model.layers[l].attn.sup = (tok, ctgt, valid)
+                        model.layers[l].attn.sup = sup
                         model.layers[l].attn.sup_out = []
                 if use_p:
                     # one head pass over completion and prompt positions (they never overlap);
@@ -1199,6 +1238,13 @@ def main():
     ap.add_argument("--copy-max-copies", type=int, default=0,
                     help="copy loss only at targets with at most this many visible copies "
                          "(the informative, rare copies: values, names); 0 = every target")
+    ap.add_argument("--copy-canon", metavar="TOKENIZER_JSON",
+                    help="copy supervision matches tokens modulo a leading space ('Ġx' = 'x'), "
+                         "so a value copied from after a space (' Seoul' in the request) "
+                         "to after a delimiter ('>Seoul' in a DSML parameter) is supervised")
+    ap.add_argument("--copy-canon-tasks", default="", metavar="PREFIX,…",
+                    help="--copy-canon only on samples whose task name starts with one of these "
+                         "(e.g. tool: the DSML calls; default: every sample)")
     ap.add_argument("--copy-window-first", action="store_true",
                     help="copy loss: where the target has a copy inside the sliding window, only "
                          "window keys count (not the compressed entries that also hold it)")
