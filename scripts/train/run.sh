@@ -147,7 +147,8 @@ WFIRST=${TRAIN_WINDOW_FIRST:-0}
 case "$WFIRST" in 0) WFIRST_ARGS=();; 1) WFIRST_ARGS=(--copy-window-first);;
   *) echo "run.sh: TRAIN_WINDOW_FIRST: expected 0 or 1, found '$WFIRST'" >&2; exit 2;; esac
 if [ "$RECIPE" = 5 ]; then CANON=${TRAIN_COPY_CANON:-all}; else CANON=${TRAIN_COPY_CANON:-0}; fi
-case "$CANON" in 0) CANON_ARGS=();; all) CANON_ARGS=(--copy-canon "$TOK");;
+# 1 = all (the spelling in the shipped model's training.json)
+case "$CANON" in 0) CANON_ARGS=();; all|1) CANON=all; CANON_ARGS=(--copy-canon "$TOK");;
   tool) CANON_ARGS=(--copy-canon "$TOK" --copy-canon-tasks tool);;
   *) echo "run.sh: TRAIN_COPY_CANON: expected 0, tool or all, found '$CANON'" >&2; exit 2;; esac
 # recipes 2 and 3 have no copy loss: the map has nothing to act on (an explicit value is an error)
