@@ -528,6 +528,8 @@ def space_canon(path, vocab):
     try:
         with open(path, encoding="utf-8") as f:
             v = json.load(f)["model"]["vocab"]
+        if not isinstance(v, dict):
+            raise TypeError(f"model.vocab is a {type(v).__name__}, not an object")
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise SystemExit(f"v4train: --copy-canon {path}: expected a tokenizer.json with "
                          f"model.vocab, found: {e}")
@@ -1028,6 +1030,11 @@ def train(args):
     if args.copy_out > 0 and args.copy_sup <= 0:
         raise SystemExit("v4train: --copy-out: needs --copy-sup > 0 (the read-out loss is taken "
                          f"at the copy loss's positions), found --copy-sup {args.copy_sup}")
+    if args.copy_canon and args.copy_sup <= 0:
+        raise SystemExit("v4train: --copy-canon: needs --copy-sup > 0 (the map changes what the "
+                         f"copy loss matches), found --copy-sup {args.copy_sup}")
+    if args.copy_canon_tasks and not args.copy_canon:
+        raise SystemExit("v4train: --copy-canon-tasks: needs --copy-canon TOKENIZER_JSON")
     copy_heads = parse_heads(args.copy_heads, cfg, "--copy-heads") if args.copy_sup > 0 else []
     prev_heads = parse_heads(args.prev_heads, cfg, "--prev-heads") if args.prev_sup > 0 else []
     sup_layers = sorted({l for l, _ in copy_heads + prev_heads})
