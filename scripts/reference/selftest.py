@@ -300,6 +300,19 @@ def t_tokenizer():
           enc[-1] == 1 and v["<｜User｜>"] in enc and v["</think>"] in enc)
     check("tokenizer: digits split in groups of 3",
           [tb.decode_ids(tok, [i]) for i in tb.encode_text(tok, "1234567")][:1] == ["123"])
+    # --digit-group 1: every digit its own pre-token (the math experiment's tokenizer)
+    keep = tb.DIGIT_GROUP
+    try:
+        tb.DIGIT_GROUP = 1
+        tok1, _, _ = tb.train_tokenizer(tb.generate_corpus(1, 200_000), 1024)
+        pieces = [tb.decode_ids(tok1, [i]) for i in tb.encode_text(tok1, "x = 1234567 + 89")]
+        check("tokenizer --digit-group 1: pattern \\p{N}, '1234567' -> 7 digit tokens",
+              tok1 is not None
+              and tok1["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] == r"\p{N}"
+              and pieces[pieces.index("1"):pieces.index("1") + 7] == list("1234567")
+              and "".join(pieces) == "x = 1234567 + 89", str(pieces))
+    finally:
+        tb.DIGIT_GROUP = keep
 
 
 def main():

@@ -4,6 +4,7 @@ tokenizer.json in the form of DeepSeek-V3/V4's (spec §14.1).
 
 Usage: /usr/bin/python3 scripts/reference/train_bpe.py --out models/tokenizer/tokenizer.json
        [--vocab 4096] [--seed 1] [--corpus-chars 1500000] [--corpus FILE ...]
+       [--digit-group 3]
 
 Output layout (ids):
   0 <｜begin▁of▁sentence｜> (BOS), 1 <｜end▁of▁sentence｜> (EOS), 2 <｜▁pad▁｜>,
@@ -42,6 +43,7 @@ from collections import Counter, defaultdict
 # DeepSeek's pre-tokenizer patterns (spec §14.1), written verbatim into tokenizer.json
 
 PAT_DIGITS = r"\p{N}{1,3}"
+DIGIT_GROUP = 3  # longest run of digits in one pre-token (--digit-group; DeepSeek: 3)
 PAT_CJK = r"[一-龥぀-ゟ゠-ヿ]+"
 PAT_MAIN = (r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?"""
             r"""[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""")
@@ -173,9 +175,15 @@ def _split_isolated(s, matcher):
 
 def _match_digits(s, i):
     k = i
-    while k < len(s) and k - i < 3 and _cat(s[k]) == "N":
+    while k < len(s) and k - i < DIGIT_GROUP and _cat(s[k]) == "N":
         k += 1
     return k if k > i else -1
+
+
+def digit_pattern():
+    """The digit split's regex: DeepSeek's \\p{N}{1,3}, or \\p{N} with --digit-group 1."""
+    return PAT_DIGITS if DIGIT_GROUP == 3 else (r"\p{N}" if DIGIT_GROUP == 1
+                                                else r"\p{N}{1,%d}" % DIGIT_GROUP)
 
 
 def _is_cjk(ch):
@@ -514,7 +522,7 @@ def build_tokenizer_json(merges, vocab_total):
         "pre_tokenizer": {
             "type": "Sequence",
             "pretokenizers": [
-                {"type": "Split", "pattern": {"Regex": PAT_DIGITS}, "behavior": "Isolated",
+                {"type": "Split", "pattern": {"Regex": digit_pattern()}, "behavior": "Isolated",
                  "invert": False},
                 {"type": "Split", "pattern": {"Regex": PAT_CJK}, "behavior": "Isolated",
                  "invert": False},
@@ -575,6 +583,21 @@ def decode_ids(tok, ids):
     return out.decode("utf-8", errors="replace")
 
 
+def train_tokenizer(corpus, vocab):
+    """Learns the merges on corpus (pre-tokenized with the current DIGIT_GROUP) and builds the
+    tokenizer.json dict. Returns (tok, distinct pieces, merges found); tok is None when the
+    corpus holds fewer distinct pairs than the vocabulary needs merges."""
+    n_merges = vocab - 3 - 256 - len(TAIL_SPECIALS)
+    words = Counter()
+    for span in split_specials(corpus):
+        for p in pretokenize(span):
+            words[to_byte_level(p)] += 1
+    merges = train(words, n_merges)
+    if len(merges) < n_merges:
+        return None, len(words), len(merges)
+    return build_tokenizer_json(merges, vocab), len(words), len(merges)
+
+
 def main():
     ap = argparse.ArgumentParser(description="train a DeepSeek-style byte-level BPE tokenizer")
     ap.add_argument("--out", required=True, help="tokenizer.json to write")
@@ -584,7 +607,16 @@ def main():
                     help="size of the generated corpus in characters")
     ap.add_argument("--corpus", nargs="*", default=[],
                     help="train on these UTF-8 text files instead of the generated corpus")
+    ap.add_argument("--digit-group", type=int, default=3,
+                    help="longest run of digits kept in one pre-token (default 3 = DeepSeek's "
+                         "\\p{N}{1,3}; 1 = every digit its own token)")
     args = ap.parse_args()
+    global DIGIT_GROUP
+    if not 1 <= args.digit_group <= 3:
+        print(f"train_bpe: --digit-group: expected 1, 2 or 3, found {args.digit_group}",
+              file=sys.stderr)
+        return 2
+    DIGIT_GROUP = args.digit_group
     n_merges = args.vocab - 3 - 256 - len(TAIL_SPECIALS)
     if n_merges < 0:
         print(f"train_bpe: --vocab {args.vocab} is smaller than the {3 + 256 + len(TAIL_SPECIALS)} "
@@ -602,16 +634,11 @@ def main():
         corpus = "\n".join(parts)
     else:
         corpus = generate_corpus(args.seed, args.corpus_chars)
-    words = Counter()
-    for span in split_specials(corpus):
-        for p in pretokenize(span):
-            words[to_byte_level(p)] += 1
-    merges = train(words, n_merges)
-    if len(merges) < n_merges:
-        print(f"train_bpe: corpus too small: only {len(merges)} of {n_merges} merges found",
+    tok, n_words, n_found = train_tokenizer(corpus, args.vocab)
+    if tok is None:
+        print(f"train_bpe: corpus too small: only {n_found} of {n_merges} merges found",
               file=sys.stderr)
         return 2
-    tok = build_tokenizer_json(merges, args.vocab)
     # self-check: round trip and special ids on a sample of the corpus
     sample = corpus[:20000] + "\n" + "".join(MULTI) + " \t\n\n  x  1234567 ÿ\u2028end"
     ids = encode_text(tok, sample)
@@ -626,7 +653,7 @@ def main():
         json.dump(tok, f, ensure_ascii=False, indent=1)
         f.write("\n")
     n_plain = len(sample.encode("utf-8"))
-    print(f"train_bpe: {len(corpus)} chars, {len(words)} distinct pieces, {len(merges)} merges, "
+    print(f"train_bpe: {len(corpus)} chars, {n_words} distinct pieces, {n_merges} merges, "
           f"vocab {args.vocab}; sample {n_plain} bytes -> {len(ids)} tokens "
           f"({n_plain / len(ids):.2f} bytes/token); wrote {args.out} "
           f"({os.path.getsize(args.out) / 1e3:.0f} kB)")
