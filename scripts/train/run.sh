@@ -35,7 +35,8 @@
 #                  (v4train.py --copy-canon): all (every sample; recipe 5's default), tool
 #                  (the tool-call samples only) or 0 (off; the other recipes' default)
 #   TRAIN_TASK_SHARES  recipe 5: shares of math, code and tool calls in each curriculum stage
-#                  (default 0.10,0.12,0.24; their sum is kept at 0.46, the rest is copy
+#                  (default 0.06,0.10,0.30, the shipped model's; r16 before it had
+#                  0.10,0.12,0.24; their sum is kept at 0.46, the rest is copy
 #                  tasks and retrieval)
 #   TRAIN_COPY_SUP / TRAIN_PREV_SUP  weights of the copy-head and previous-token attention
 #                  losses (recipe 4: 1.0 and 0.5; recipes 2 and 3: 0 = off)
@@ -51,8 +52,8 @@
 #                  (v4train.py --head-init-embed; default 0, recipe 5: 1)
 #   TRAIN_TOKENS   total training tokens, padded (default 8000000 for recipe 5, 4000000 for
 #                  recipes 3 and 4, 5000000 for recipe 2). Speed is the CPU's: one thread ran
-#                  recipe 5 at ~1560-1630 tokens/s beside a second training on an AVX-512 machine
-#                  (8 M: 82-85 min); an AVX2-only machine measured 2.5x slower
+#                  recipe 5 at ~1390-1630 tokens/s beside a second training on an AVX-512 machine
+#                  (8 M: 82-97 min); an AVX2-only machine measured 2.5x slower
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
 #                  for recipe 2)
 #   TRAIN_LR       peak learning rate of Muon and AdamW (default 3e-3)
@@ -157,7 +158,7 @@ if ! "$PY" -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$COPY_SUP" 2>/
   [ -z "${TRAIN_COPY_CANON:-}" ] || [ "$CANON" = 0 ] || { echo "run.sh: TRAIN_COPY_CANON: needs the copy loss (recipe 4 or 5, TRAIN_COPY_SUP > 0)" >&2; exit 2; }
   CANON=0; CANON_ARGS=()
 fi
-SHARES=${TRAIN_TASK_SHARES:-0.10,0.12,0.24}
+SHARES=${TRAIN_TASK_SHARES:-0.06,0.10,0.30}
 IFS=, read -r SH_MATH SH_CODE SH_TOOL SH_EXTRA <<< "$SHARES"
 /usr/bin/python3 -c '
 import sys
