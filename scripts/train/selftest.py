@@ -378,6 +378,83 @@ def test_determinism():
               f"two runs, same seed: identical loss / MTP / KL columns over {len(losses[0])} steps")
 
 
+def _dp_grad_worker(rank, port, outdir):
+    """One rank of test_data_parallel: TINY's gradients on this rank's batch, averaged."""
+    torch.distributed.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}",
+                                         rank=rank, world_size=2)
+    torch.set_num_threads(1)
+    m = dp_model()
+    dp_loss(m, rank).backward()
+    m.embed.weight.grad = None                    # no gradient on any rank: stays None
+    if rank == 1:
+        m.head.weight.grad = None                 # on one rank only: counts as zero there
+    v4train.dp_average_grads(m)
+    if rank == 0:
+        torch.save({n: p.grad for n, p in m.named_parameters()}, os.path.join(outdir, "g.pt"))
+    torch.distributed.destroy_process_group()
+
+
+def dp_model():
+    m = v4train.V4Model(TINY, seed=7)
+    randomise(m, 8)
+    m.train()
+    return m
+
+
+def dp_loss(m, rank):
+    g = torch.Generator().manual_seed(100 + rank)
+    tok = torch.randint(0, TINY["vocab_size"], (2, 48), generator=g)
+    lg, _ = m(tok, mtp=False)
+    return F.cross_entropy(lg[:, :-1].reshape(-1, lg.shape[-1]), tok[:, 1:].reshape(-1))
+
+
+def test_data_parallel():
+    """v4train --procs: the all-reduced gradient is the mean of the ranks' gradients (None
+    kept where no rank has one, zero where one rank lacks it), and a 2-process run ends with
+    one loss log and a checkpoint."""
+    import socket
+    import torch.multiprocessing as mp
+    with tempfile.TemporaryDirectory() as td:
+        with socket.socket() as so:
+            so.bind(("127.0.0.1", 0))
+            port = so.getsockname()[1]
+        mp.spawn(_dp_grad_worker, args=(port, td), nprocs=2, join=True)
+        got = torch.load(os.path.join(td, "g.pt"))
+        want = {}
+        for rank in range(2):
+            m = dp_model()
+            dp_loss(m, rank).backward()
+            for n, p in m.named_parameters():
+                if p.grad is not None:
+                    g = p.grad if not (rank == 1 and n == "head.weight") else torch.zeros_like(p)
+                    want[n] = want.get(n, 0) + g / 2
+        worst = max(float((got[n] - w).abs().max()) for n, w in want.items()
+                    if n != "embed.weight")
+        check(got["embed.weight"] is None and worst < 1e-6
+              and float(got["head.weight"].abs().max()) > 0,
+              f"2 ranks: all-reduced gradient = mean of the ranks' (max |diff| {worst:.1e}); "
+              "None on every rank stays None")
+        root = os.path.join(HERE, "..", "..")
+        data = os.path.join(td, "d.jsonl")
+        r = subprocess.run([os.path.join(root, "bin", "v4eval"), "gen-train", "--suite", "math",
+                            "--n", "16", "--tokenizer",
+                            os.path.join(root, "models", "tokenizer", "tokenizer.json"),
+                            "--out", data], capture_output=True, text=True)
+        cfg = os.path.join(td, "cfg.json")
+        json.dump({"hidden_size": 32, "num_hidden_layers": 2, "compress_ratios": [4, 128, 0],
+                   "num_hash_layers": 1, "moe_intermediate_size": 32}, open(cfg, "w"))
+        out = os.path.join(td, "o")
+        r = r.returncode or subprocess.run(
+            [sys.executable, os.path.join(HERE, "v4train.py"), "--stages", f"1024:{data}",
+             "--stage-frac", "1", "--tokens", "4000", "--batch-tokens", "1024", "--threads", "1",
+             "--procs", "2", "--config", cfg, "--out", out], capture_output=True, text=True)
+        rows = (list(open(os.path.join(out, "loss.csv")))[1:]
+                if not isinstance(r, int) and r.returncode == 0 else [])
+        check(len(rows) >= 1 and sorted(os.listdir(out)) == ["loss.csv", "model.pt"],
+              f"--procs 2 run: {len(rows)} steps logged once, checkpoint written"
+              + ("" if rows else f" ({getattr(r, 'stderr', '')[-200:]})"))
+
+
 def test_copy_data():
     """copy_data.py: the completion is the copied span / the queried key's value, no special
     token inside a span, deterministic for a seed, one clear error for a bad option."""
@@ -488,7 +565,7 @@ def main():
     torch.set_num_threads(1)
     assert torch.get_default_dtype() == torch.float32
     for t in (test_reference, test_data, test_compressor, test_sinkhorn, test_gradients, test_determinism,
-              test_copy_data, test_supervision, test_copy_canon):
+              test_copy_data, test_supervision, test_copy_canon, test_data_parallel):
         print(t.__name__)
         t()
     print(f"selftest: {'all ok' if not fails else f'{len(fails)} FAILED'}")

@@ -980,6 +980,33 @@ def config_overrides_error(over):
     return None
 
 
+def dp_average_grads(model):
+    """Averages the gradients over the data-parallel ranks in one all-reduce. A parameter
+    without a gradient on one rank counts as zero there; one without a gradient on every rank
+    keeps None (so the optimisers skip it as a single process would)."""
+    ps = list(model.parameters())
+    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
+                      for p in ps] + [torch.tensor([float(p.grad is not None) for p in ps])])
+    torch.distributed.all_reduce(flat)
+    world = torch.distributed.get_world_size()
+    off = 0
+    for i, p in enumerate(ps):
+        n = p.numel()
+        if flat[flat.numel() - len(ps) + i] > 0:
+            p.grad = (flat[off:off + n] / world).view_as(p).clone()
+        off += n
+
+
+def _dp_worker(rank, args, port):
+    torch.distributed.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}",
+                                         rank=rank, world_size=args.procs)
+    args.rank = rank
+    try:
+        train(args)
+    finally:
+        torch.distributed.destroy_process_group()
+
+
 def train(args):
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -1053,6 +1080,11 @@ def train(args):
     for l, h in prev_heads:
         model.layers[l].attn.prev_head = h
     rng = random.Random(args.seed)
+    # data parallelism (--procs N): every rank holds the same model and draws the same batch
+    # list from the same rng; rank r trains batch N*k + r of it, and the gradients are averaged
+    # before clipping, so the N ranks take identical optimiser steps (one step = N batches)
+    world, rank = args.procs, getattr(args, "rank", 0)
+    lead = rank == 0
     prompt_tasks = tuple(t for t in args.prompt_tasks.split(",") if t) if args.prompt_weight else ()
 
     # curriculum stages: "maxlen:file1,file2;maxlen:file…" ; token budget split by --stage-frac
@@ -1065,28 +1097,32 @@ def train(args):
     budgets = [args.tokens * f / sum(fracs) for f in fracs]
 
     os.makedirs(args.out, exist_ok=True)
-    log_path = os.path.join(args.out, "loss.csv")
+    log_path = os.path.join(args.out, "loss.csv" if lead else f".loss.rank{rank}.csv")
     logf = open(log_path, "w", newline="")
     logw = csv.writer(logf)
     logw.writerow(["step", "stage", "max_len", "tokens", "seconds", "lr", "loss", "mtp_loss",
                    "indexer_kl", "tokens_per_s", "task", "prompt_loss", "copy_loss", "prev_loss",
                    "copy_out_loss"])
-    print(f"v4train: {n_params} parameters ({sum(p.numel() for p in muon_p)} Muon), "
-          f"{len(stages)} stages, {args.tokens} tokens, {args.threads} threads", flush=True)
+    say = print if lead else (lambda *a, **k: None)
+    say(f"v4train: {n_params} parameters ({sum(p.numel() for p in muon_p)} Muon), "
+        f"{len(stages)} stages, {args.tokens} tokens, {args.threads} threads"
+        + (f" x {world} processes" if world > 1 else ""), flush=True)
 
     # total steps estimate for the schedule: tokens / tokens_per_batch (padded)
-    total_steps = max(1, int(args.tokens / args.batch_tokens))
+    total_steps = max(1, int(args.tokens / (args.batch_tokens * world)))
     step, seen, t0 = 0, 0, time.time()
     pad = cfg["eos_token_id"]
     for si, ((max_len, files), budget) in enumerate(zip(stages, budgets)):
         samples, skipped = load_samples(files, max_len, rng)
         if not samples:
             raise SystemExit(f"v4train: stage {si}: no samples <= {max_len} tokens in {files}")
-        print(f"v4train: stage {si}: max_len {max_len}, {len(samples)} samples "
+        say(f"v4train: stage {si}: max_len {max_len}, {len(samples)} samples "
               f"({skipped} longer skipped), budget {budget:.0f} tokens", flush=True)
         stage_seen = 0
         while stage_seen < budget:
-            for b in make_batches(samples, args.batch_tokens, rng):
+            blist = make_batches(samples, args.batch_tokens, rng)
+            for gi in range(0, len(blist) - world + 1, world):
+                b = blist[gi + rank]
                 if stage_seen >= budget:
                     break
                 tok, tgt, ptgt = collate(samples, b, pad, prompt_tasks)
@@ -1159,45 +1195,64 @@ def train(args):
                 opt_m.zero_grad(set_to_none=True)
                 opt_a.zero_grad(set_to_none=True)
                 total.backward()
+                if world > 1:
+                    dp_average_grads(model)
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 opt_m.step()
                 opt_a.step()
                 # aux-loss-free balancing of the learned routers
                 with torch.no_grad():
                     for moe in model.moe_blocks():
+                        if world > 1 and not moe.gate.is_hash and moe.load is not None:
+                            torch.distributed.all_reduce(moe.load)   # the load of all N batches
                         if not moe.gate.is_hash and moe.load is not None:
                             ld = moe.load / moe.load.sum().clamp_min(1)
                             moe.gate.bias.add_(args.bias_rate * torch.sign(1.0 / moe.E - ld))
                 ntok = int(tok.numel())
+                if world > 1:
+                    # tokens of all ranks; the logged losses are the ranks' mean; the stop
+                    # decision is rank 0's clock, so every rank leaves the loop at one step
+                    red = torch.tensor([float(ntok), loss.item(), mloss.item(), kl.item(),
+                                        float(closs), float(pvloss), float(coloss), ploss.item(),
+                                        time.time() - t0 if lead else 0.0])
+                    torch.distributed.all_reduce(red)
+                    ntok = int(red[0])
+                    loss, mloss, kl, ploss = (red[1] / world, red[2] / world, red[3] / world,
+                                              red[7] / world)
+                    closs, pvloss, coloss = red[4] / world, red[5] / world, red[6] / world
+                    t_lead = float(red[8])
                 seen += ntok
                 stage_seen += ntok
                 step += 1
-                el = time.time() - t0
+                el = time.time() - t0 if world == 1 else t_lead
                 logw.writerow([step, si, max_len, seen, f"{el:.1f}", f"{lr:.6g}", f"{loss.item():.5f}",
                                f"{mloss.item():.5f}", f"{kl.item():.5f}", f"{seen / max(el, 1e-9):.1f}",
                                major_task(samples, b), f"{ploss.item():.5f}",
                                f"{float(closs):.5f}", f"{float(pvloss):.5f}", f"{float(coloss):.5f}"])
                 if step % args.log_every == 0:
                     logf.flush()
-                    print(f"step {step} stage {si} tokens {seen} {major_task(samples, b)} loss {loss.item():.4f} "
+                    say(f"step {step} stage {si} tokens {seen} {major_task(samples, b)} loss {loss.item():.4f} "
                           f"mtp {mloss.item():.4f} kl {kl.item():.4f} copy {float(closs):.3f} "
                           f"prev {float(pvloss):.3f} "
                           f"{f'cout {float(coloss):.3f} ' if args.copy_out > 0 else ''}lr {lr:.2e} "
                           f"{seen / max(el, 1e-9):.0f} tok/s", flush=True)
                 if args.max_seconds and el > args.max_seconds:
-                    print("v4train: --max-seconds reached", flush=True)
+                    say("v4train: --max-seconds reached", flush=True)
                     budget = 0
                     break
             if budget == 0:
                 break
-        if args.save_stages and si < len(stages) - 1:
+        if args.save_stages and si < len(stages) - 1 and lead:
             # a checkpoint at each stage boundary (same form as model.pt) for probing a stage
             torch.save({"config": cfg, "state": model.state_dict(), "steps": step, "tokens": seen,
                         "seconds": time.time() - t0, "params": n_params, "seed": args.seed},
                        os.path.join(args.out, f"model_stage{si}.pt"))
-        if args.max_seconds and time.time() - t0 > args.max_seconds:
+        if budget == 0:
             break
     logf.close()
+    if not lead:
+        os.remove(log_path)
+        return
     el = time.time() - t0
     ckpt = os.path.join(args.out, "model.pt")
     torch.save({"config": cfg, "state": model.state_dict(), "steps": step, "tokens": seen,
@@ -1273,8 +1328,22 @@ def main():
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--save-stages", action="store_true",
                     help="also write OUT/model_stageN.pt at the end of every stage but the last")
+    ap.add_argument("--procs", type=int, default=1,
+                    help="data-parallel processes (gloo on this machine), each with --threads "
+                         "threads; one optimiser step takes one batch per process")
     ap.add_argument("--out", required=True, help="output dir: loss.csv, model.pt")
-    train(ap.parse_args())
+    args = ap.parse_args()
+    if args.procs < 1:
+        raise SystemExit(f"v4train: --procs: expected a positive integer, found {args.procs}")
+    if args.procs == 1:
+        train(args)
+        return
+    import socket
+    import torch.multiprocessing as mp
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+    mp.spawn(_dp_worker, args=(args, port), nprocs=args.procs, join=True)
 
 
 if __name__ == "__main__":
