@@ -141,7 +141,9 @@ def main():
     t = json.load(open(tj)) if os.path.exists(tj) else {}
     if t:
         L.append(f"- recipe {t.get('recipe', '?')} of `make train` (scripts/train/run.sh), seed {t.get('seed')}, "
-                 f"{t.get('threads')} threads, token budget {t.get('tokens_budget'):,}"
+                 f"{t.get('threads')} threads"
+                 + (f" x {t['procs']} data-parallel processes" if t.get("procs", 1) > 1 else "")
+                 + f", token budget {t.get('tokens_budget'):,}"
                  + (" — SMOKE RUN, not the real model" if t.get("smoke") else ""))
         s = t.get("seconds", {})
         L.append(f"- wall time: data {s.get('data')} s, training {s.get('train')} s, export + plot "
