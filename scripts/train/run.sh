@@ -68,8 +68,10 @@
 #                  on a busy machine two OpenMP threads measured 6x SLOWER than one)
 #   TRAIN_PROCS    data-parallel training processes (default 1 = the shipped recipe; 2 on
 #                  2 cores trains ~1.5x the tokens per second: v4train.py --procs, one
-#                  thread each, one optimiser step per TRAIN_PROCS batches, so the schedule
-#                  differs from one process's; TRAIN_THREADS then defaults to 1)
+#                  thread each; each process takes TRAIN_BATCH / TRAIN_PROCS tokens per step,
+#                  so a step holds TRAIN_BATCH tokens as with one process, except samples
+#                  longer than a process's share, which go one per process; TRAIN_THREADS
+#                  then defaults to 1)
 #   TRAIN_SEED     seed of initialisation and data order (default 1234)
 #   TRAIN_OUT      work directory (default build/train)
 #   MODEL_DIR      export directory (default models/tiny-v4; the FP8 copy goes to MODEL_DIR-fp8)
@@ -208,6 +210,9 @@ fi
 PROMPT_W=${TRAIN_PROMPT_WEIGHT:-0}
 PROCS=${TRAIN_PROCS:-1}
 case "$PROCS" in ''|0|*[!0-9]*) echo "run.sh: TRAIN_PROCS: expected a positive integer, found '$PROCS'" >&2; exit 2;; esac
+case "$BATCH" in ''|0|*[!0-9]*) echo "run.sh: TRAIN_BATCH: expected a positive integer, found '$BATCH'" >&2; exit 2;; esac
+PBATCH=$((BATCH / PROCS))      # tokens per process and step
+[ "$PBATCH" -ge 64 ] || { echo "run.sh: TRAIN_BATCH / TRAIN_PROCS: expected at least 64 tokens per process, found $PBATCH" >&2; exit 2; }
 if [ "$RECIPE" = 5 ]; then HEAD_INIT=${TRAIN_HEAD_INIT_EMBED:-1}; else HEAD_INIT=${TRAIN_HEAD_INIT_EMBED:-0}; fi
 case "$HEAD_INIT" in 0) HEAD_INIT_ARGS=();; 1) HEAD_INIT_ARGS=(--head-init-embed);;
   *) echo "run.sh: TRAIN_HEAD_INIT_EMBED: expected 0 or 1, found '$HEAD_INIT'" >&2; exit 2;; esac
@@ -297,7 +302,7 @@ if [ "$RECIPE" = 5 ]; then
 fi
 echo "== 2/4 training ($TOKENS tokens, $THREADS threads x $PROCS processes, seed $SEED)"
 $PY scripts/train/v4train.py --stages "$STAGES" \
-  --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$BATCH" --lr "$LR" --warmup 50 \
+  --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$PBATCH" --lr "$LR" --warmup 50 \
   --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT" \
   --copy-sup "$COPY_SUP" --copy-heads "$COPY_HEADS" --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP" \
   --copy-out "$COPY_OUT" "${HEAD_INIT_ARGS[@]}" "${WFIRST_ARGS[@]}" "${CANON_ARGS[@]}" \
