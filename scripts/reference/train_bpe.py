@@ -42,8 +42,7 @@ from collections import Counter, defaultdict
 # ------------------------------------------------------------------------------------------------
 # DeepSeek's pre-tokenizer patterns (spec §14.1), written verbatim into tokenizer.json
 
-PAT_DIGITS = r"\p{N}{1,3}"
-DIGIT_GROUP = 3  # longest run of digits in one pre-token (--digit-group; DeepSeek: 3)
+DIGIT_GROUP = 3  # longest run of digits in one pre-token (--digit-group; DeepSeek's \p{N}{1,3})
 PAT_CJK = r"[一-龥぀-ゟ゠-ヿ]+"
 PAT_MAIN = (r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?"""
             r"""[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""")
@@ -182,8 +181,12 @@ def _match_digits(s, i):
 
 def digit_pattern():
     """The digit split's regex: DeepSeek's \\p{N}{1,3}, or \\p{N} with --digit-group 1."""
-    return PAT_DIGITS if DIGIT_GROUP == 3 else (r"\p{N}" if DIGIT_GROUP == 1
-                                                else r"\p{N}{1,%d}" % DIGIT_GROUP)
+    return r"\p{N}" if DIGIT_GROUP == 1 else r"\p{N}{1,%d}" % DIGIT_GROUP
+
+
+def merges_needed(vocab):
+    """Merges a vocabulary of this size holds besides the 256 bytes and the special tokens."""
+    return vocab - 3 - 256 - len(TAIL_SPECIALS)
 
 
 def _is_cjk(ch):
@@ -546,7 +549,13 @@ def build_tokenizer_json(merges, vocab_total):
 
 
 def encode_text(tok, text):
-    """Reference encoder for the self-check: specials first, then pre-tokenizer + BPE."""
+    """Reference encoder for the self-check: specials first, then pre-tokenizer + BPE. The
+    hand-written pre-tokenizer follows DIGIT_GROUP, so a tokenizer whose digit split differs is
+    refused (ValueError) instead of being encoded with the wrong pieces."""
+    pat = tok["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"]
+    if pat != digit_pattern():
+        raise ValueError(f"encode_text: the tokenizer splits digits with {pat}, this process "
+                         f"with {digit_pattern()} (set train_bpe.DIGIT_GROUP to match)")
     vocab = tok["model"]["vocab"]
     ranks = {tuple(m.split(" ")): i for i, m in enumerate(tok["model"]["merges"])}
     specials = sorted((a["content"] for a in tok["added_tokens"]), key=len, reverse=True)
@@ -587,7 +596,7 @@ def train_tokenizer(corpus, vocab):
     """Learns the merges on corpus (pre-tokenized with the current DIGIT_GROUP) and builds the
     tokenizer.json dict. Returns (tok, distinct pieces, merges found); tok is None when the
     corpus holds fewer distinct pairs than the vocabulary needs merges."""
-    n_merges = vocab - 3 - 256 - len(TAIL_SPECIALS)
+    n_merges = merges_needed(vocab)
     words = Counter()
     for span in split_specials(corpus):
         for p in pretokenize(span):
@@ -617,7 +626,7 @@ def main():
               file=sys.stderr)
         return 2
     DIGIT_GROUP = args.digit_group
-    n_merges = args.vocab - 3 - 256 - len(TAIL_SPECIALS)
+    n_merges = merges_needed(args.vocab)
     if n_merges < 0:
         print(f"train_bpe: --vocab {args.vocab} is smaller than the {3 + 256 + len(TAIL_SPECIALS)} "
               "fixed entries", file=sys.stderr)

@@ -191,7 +191,7 @@ def main():
                  + "): a target and a key match when they are the same token or one is the "
                  "other with a leading space (' Seoul' in a request, 'Seoul' after `>` in a "
                  "DSML parameter)")
-    if t.get("task_shares") and t.get("task_shares") != "0.10,0.12,0.24":
+    if t.get("task_shares"):
         L.append(f"- shares of math, code and tool calls in each curriculum stage: "
                  f"{t['task_shares']}")
     if t.get("copy_window_first"):

@@ -168,7 +168,7 @@ if ! "$PY" -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$COPY_SUP" 2>/
 fi
 SHARES=${TRAIN_TASK_SHARES:-0.06,0.10,0.30}
 IFS=, read -r SH_MATH SH_CODE SH_TOOL SH_EXTRA <<< "$SHARES"
-/usr/bin/python3 -c '
+$PY -c '
 import sys
 try:
     v = [float(x) for x in sys.argv[1:4]]

@@ -348,20 +348,30 @@ def test_gradients():
     check(float(kl) > 0, f"indexer KL is positive at random init ({float(kl):.3f})")
 
 
-def test_determinism():
+def tiny_run_inputs(td, what):
+    """(data, cfg) for a small v4train run in td: 32 math samples from gen-train and a
+    two-layer config; None (and a failed check) when gen-train fails."""
     root = os.path.join(HERE, "..", "..")
+    data = os.path.join(td, "d.jsonl")
+    r = subprocess.run([os.path.join(root, "bin", "v4eval"), "gen-train", "--suite", "math",
+                        "--n", "16", "--tokenizer",
+                        os.path.join(root, "models", "tokenizer", "tokenizer.json"),
+                        "--out", data], capture_output=True, text=True)
+    if r.returncode:
+        check(False, f"gen-train for {what}: {r.stderr.strip()}")
+        return None
+    cfg = os.path.join(td, "cfg.json")
+    json.dump({"hidden_size": 32, "num_hidden_layers": 2, "compress_ratios": [4, 128, 0],
+               "num_hash_layers": 1, "moe_intermediate_size": 32}, open(cfg, "w"))
+    return data, cfg
+
+
+def test_determinism():
     with tempfile.TemporaryDirectory() as td:
-        data = os.path.join(td, "d.jsonl")
-        r = subprocess.run([os.path.join(root, "bin", "v4eval"), "gen-train", "--suite", "math",
-                            "--n", "16", "--tokenizer",
-                            os.path.join(root, "models", "tokenizer", "tokenizer.json"),
-                            "--out", data], capture_output=True, text=True)
-        if r.returncode:
-            check(False, f"gen-train for the determinism check: {r.stderr.strip()}")
+        inputs = tiny_run_inputs(td, "the determinism check")
+        if inputs is None:
             return
-        cfg = os.path.join(td, "cfg.json")
-        json.dump({"hidden_size": 32, "num_hidden_layers": 2, "compress_ratios": [4, 128, 0],
-                   "num_hash_layers": 1, "moe_intermediate_size": 32}, open(cfg, "w"))
+        data, cfg = inputs
         losses = []
         for k in range(2):
             out = os.path.join(td, f"o{k}")
@@ -434,25 +444,19 @@ def test_data_parallel():
               and float(got["head.weight"].abs().max()) > 0,
               f"2 ranks: all-reduced gradient = mean of the ranks' (max |diff| {worst:.1e}); "
               "None on every rank stays None")
-        root = os.path.join(HERE, "..", "..")
-        data = os.path.join(td, "d.jsonl")
-        r = subprocess.run([os.path.join(root, "bin", "v4eval"), "gen-train", "--suite", "math",
-                            "--n", "16", "--tokenizer",
-                            os.path.join(root, "models", "tokenizer", "tokenizer.json"),
-                            "--out", data], capture_output=True, text=True)
-        cfg = os.path.join(td, "cfg.json")
-        json.dump({"hidden_size": 32, "num_hidden_layers": 2, "compress_ratios": [4, 128, 0],
-                   "num_hash_layers": 1, "moe_intermediate_size": 32}, open(cfg, "w"))
+        inputs = tiny_run_inputs(td, "the --procs 2 run")
+        if inputs is None:
+            return
+        data, cfg = inputs
         out = os.path.join(td, "o")
-        r = r.returncode or subprocess.run(
+        r = subprocess.run(
             [sys.executable, os.path.join(HERE, "v4train.py"), "--stages", f"1024:{data}",
              "--stage-frac", "1", "--tokens", "4000", "--batch-tokens", "1024", "--threads", "1",
              "--procs", "2", "--config", cfg, "--out", out], capture_output=True, text=True)
-        rows = (list(open(os.path.join(out, "loss.csv")))[1:]
-                if not isinstance(r, int) and r.returncode == 0 else [])
+        rows = list(open(os.path.join(out, "loss.csv")))[1:] if r.returncode == 0 else []
         check(len(rows) >= 1 and sorted(os.listdir(out)) == ["loss.csv", "model.pt"],
               f"--procs 2 run: {len(rows)} steps logged once, checkpoint written"
-              + ("" if rows else f" ({getattr(r, 'stderr', '')[-200:]})"))
+              + ("" if rows else f" ({r.stderr[-200:]})"))
 
 
 def test_copy_data():

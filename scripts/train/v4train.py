@@ -861,14 +861,20 @@ def load_samples(paths, max_len, rng=None):
                 raise SystemExit(f"v4train: {spec}: token share: expected a number in (0, 1], "
                                  f"found {sh!r}")
         got = []
-        with open(path) as f:
-            for line in f:
-                o = json.loads(line)
-                p, c = o["prompt_ids"], o["completion_ids"]
-                if len(p) + len(c) > max_len:
-                    skipped += 1
-                    continue
-                got.append((np.array(p + c, dtype=np.int64), len(p), o["task"]))
+        try:
+            with open(path) as f:
+                for ln, line in enumerate(f, 1):
+                    o = json.loads(line)
+                    p, c = o["prompt_ids"], o["completion_ids"]
+                    if len(p) + len(c) > max_len:
+                        skipped += 1
+                        continue
+                    got.append((np.array(p + c, dtype=np.int64), len(p), o["task"]))
+        except OSError as e:
+            raise SystemExit(f"v4train: {path}: {e.strerror}")
+        except (ValueError, KeyError, TypeError) as e:
+            raise SystemExit(f"v4train: {path}:{ln}: expected a gen-train JSON line with "
+                             f"prompt_ids, completion_ids and task, found: {e!r}")
         files.append((spec, share, got, sum(len(x[0]) for x in got)))
     plain = sum(n for _, sh, _, n in files if sh is None)
     shares = sum(sh for _, sh, g, _ in files if sh is not None and g)
@@ -993,16 +999,24 @@ def dp_average_grads(model):
     for i, p in enumerate(ps):
         n = p.numel()
         if flat[flat.numel() - len(ps) + i] > 0:
-            p.grad = (flat[off:off + n] / world).view_as(p).clone()
+            p.grad = (flat[off:off + n] / world).view_as(p)
         off += n
 
 
-def _dp_worker(rank, args, port):
+def _dp_worker(rank, args, port, errdir):
+    """One data-parallel rank. A bad-input exit (SystemExit with a message) leaves its message
+    in errdir and ends the process with status 2; the parent prints it once."""
     torch.distributed.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}",
                                          rank=rank, world_size=args.procs)
     args.rank = rank
     try:
         train(args)
+    except SystemExit as e:
+        if e.code in (None, 0):
+            raise
+        with open(os.path.join(errdir, f"rank{rank}"), "w") as f:
+            f.write(str(e.code))
+        raise SystemExit(2)
     finally:
         torch.distributed.destroy_process_group()
 
@@ -1097,8 +1111,8 @@ def train(args):
     budgets = [args.tokens * f / sum(fracs) for f in fracs]
 
     os.makedirs(args.out, exist_ok=True)
-    log_path = os.path.join(args.out, "loss.csv" if lead else f".loss.rank{rank}.csv")
-    logf = open(log_path, "w", newline="")
+    log_path = os.path.join(args.out, "loss.csv")
+    logf = open(log_path if lead else os.devnull, "w", newline="")
     logw = csv.writer(logf)
     logw.writerow(["step", "stage", "max_len", "tokens", "seconds", "lr", "loss", "mtp_loss",
                    "indexer_kl", "tokens_per_s", "task", "prompt_loss", "copy_loss", "prev_loss",
@@ -1120,9 +1134,11 @@ def train(args):
               f"({skipped} longer skipped), budget {budget:.0f} tokens", flush=True)
         stage_seen = 0
         while stage_seen < budget:
+            # one group of N batches per step; a pass's last len % N batches are left out, and a
+            # list shorter than N (a tiny stage) is reused around
             blist = make_batches(samples, args.batch_tokens, rng)
-            for gi in range(0, len(blist) - world + 1, world):
-                b = blist[gi + rank]
+            for gi in range(max(1, len(blist) // world)):
+                b = blist[(gi * world + rank) % len(blist)]
                 if stage_seen >= budget:
                     break
                 tok, tgt, ptgt = collate(samples, b, pad, prompt_tasks)
@@ -1203,9 +1219,9 @@ def train(args):
                 # aux-loss-free balancing of the learned routers
                 with torch.no_grad():
                     for moe in model.moe_blocks():
-                        if world > 1 and not moe.gate.is_hash and moe.load is not None:
-                            torch.distributed.all_reduce(moe.load)   # the load of all N batches
                         if not moe.gate.is_hash and moe.load is not None:
+                            if world > 1:
+                                torch.distributed.all_reduce(moe.load)   # all N batches' load
                             ld = moe.load / moe.load.sum().clamp_min(1)
                             moe.gate.bias.add_(args.bias_rate * torch.sign(1.0 / moe.E - ld))
                 ntok = int(tok.numel())
@@ -1251,7 +1267,6 @@ def train(args):
             break
     logf.close()
     if not lead:
-        os.remove(log_path)
         return
     el = time.time() - t0
     ckpt = os.path.join(args.out, "model.pt")
@@ -1339,11 +1354,20 @@ def main():
         train(args)
         return
     import socket
+    import tempfile
     import torch.multiprocessing as mp
     with socket.socket() as so:
         so.bind(("127.0.0.1", 0))
         port = so.getsockname()[1]
-    mp.spawn(_dp_worker, args=(args, port), nprocs=args.procs, join=True)
+    with tempfile.TemporaryDirectory() as errdir:
+        try:
+            mp.spawn(_dp_worker, args=(args, port, errdir), nprocs=args.procs, join=True)
+        except mp.ProcessExitedException:
+            # the ranks fail alike on bad input: one message (a rank may be stopped first)
+            msgs = sorted({open(os.path.join(errdir, f)).read() for f in os.listdir(errdir)})
+            if not msgs:
+                raise
+            raise SystemExit("\n".join(msgs))
 
 
 if __name__ == "__main__":
