@@ -13,9 +13,10 @@
 #
 # Environment (all optional):
 #   TRAIN_RECIPE   5 (default: the recipe of the shipped models/tiny-v4 — five layers in
-#                  DeepSeek-V4-Flash's schedule [window, window, CSA, HCA, CSA] with a 512-token
+#                  DeepSeek-V4-Flash's schedule [window, window, CSA, HCA, CSA] with a 2048-token
 #                  sliding window, a copy-only warm-up stage of 2.4 M tokens, then recipe 4's
-#                  curriculum with more copy tasks, 8 M tokens in all; copy heads 1:0 (window-only), 2:0 and 4:0 (CSA);
+#                  curriculum with more copy tasks, 9.6 M tokens in all over two data-parallel
+#                  processes; copy heads 1:0 (window-only), 2:0 and 4:0 (CSA);
 #                  copy read-out loss and embedding-initialised LM head; scripts/train/README.md
 #                  "Fifth recipe"),
 #                  4 (the previous default: four layers [window, CSA, HCA, CSA], recipe 3 +
@@ -50,24 +51,27 @@
 #                  of TRAIN_TOKENS goes to the three curriculum stages, 3:4:3)
 #   TRAIN_HEAD_INIT_EMBED=1  init: the LM head starts as a scaled copy of the embedding
 #                  (v4train.py --head-init-embed; default 0, recipe 5: 1)
-#   TRAIN_TOKENS   total training tokens, padded (default 8000000 for recipe 5, 4000000 for
-#                  recipes 3 and 4, 5000000 for recipe 2). Speed is the CPU's: one thread ran
-#                  recipe 5 at ~1390-1630 tokens/s beside a second training on an AVX-512 machine
-#                  (8 M: 82-97 min); an AVX2-only machine measured 2.5x slower
+#   TRAIN_TOKENS   total training tokens, padded (default 9600000 for recipe 5, 4000000 for
+#                  recipes 3 and 4, 5000000 for recipe 2). Speed is the CPU's: recipe 5 with
+#                  two processes ran 1823 tokens/s on an idle 2-core AVX-512 machine (9.6 M:
+#                  88 min; 2670 tokens/s in the copy warm-up, ~1100 in the 2K stage); an
+#                  AVX2-only machine measured 2.5x slower
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
 #                  for recipe 2)
 #   TRAIN_LR       peak learning rate of Muon and AdamW (default 3e-3)
 #   TRAIN_KV_INIT  initial kv_norm weight = the attention's logit range (default 1.0; recipe 3:
 #                  2.5; see v4train.py)
-#   TRAIN_WINDOW   sliding window of the attention (recipe 5: 512; the others: 256 =
+#   TRAIN_WINDOW   sliding window of the attention (recipe 5: 2048 = the last stage's length,
+#                  r19 before it had 512; the others: 256 =
 #                  DEFAULT_CONFIG; TRAIN_CONFIG's own sliding_window when it has one — given both,
 #                  they must agree); goes to v4train.py as a --config override and into the
 #                  exported config.json
 #   TRAIN_PROMPT_WEIGHT  weight of the LM loss on the long-context prompts (default 0 = off)
 #   TRAIN_THREADS  torch threads (default: 2 when the 1-minute load average is below 1, else 1 —
 #                  on a busy machine two OpenMP threads measured 6x SLOWER than one)
-#   TRAIN_PROCS    data-parallel training processes (default 1 = the shipped recipe; 2 on
-#                  2 cores trains ~1.5x the tokens per second: v4train.py --procs, one
+#   TRAIN_PROCS    data-parallel training processes (recipe 5: 2, the shipped model's; the
+#                  others and TRAIN_SMOKE: 1; 2 on 2 cores trains ~1.5x the tokens per
+#                  second of one process: v4train.py --procs, one
 #                  thread each; each process takes TRAIN_BATCH / TRAIN_PROCS tokens per step,
 #                  so a step holds TRAIN_BATCH tokens as with one process, except samples
 #                  longer than a process's share, which go one per process; TRAIN_THREADS
@@ -100,15 +104,17 @@ if [ "${TRAIN_SMOKE:-0}" = 1 ]; then
   MODEL_DIR=${MODEL_DIR:-$OUT/tiny-v4}
   TOKENS=${TRAIN_TOKENS:-40000}
   THREADS=${TRAIN_THREADS:-1}
+  PROCS=${TRAIN_PROCS:-1}
   N_MATH=20; N_CODE=10; N_TOOL=10; N_LCS=4; N_LC1=4; N_LC2=3; N_LC3=2; N_COPY=100
   VERIFY_LEN=1024
   GREEDY_N=6; GREEDY_T=4
 else
   OUT=${TRAIN_OUT:-build/train}
   MODEL_DIR=${MODEL_DIR:-models/tiny-v4}
-  case "$RECIPE" in 3|4) TOKENS=${TRAIN_TOKENS:-4000000};; 5) TOKENS=${TRAIN_TOKENS:-8000000};;
+  case "$RECIPE" in 3|4) TOKENS=${TRAIN_TOKENS:-4000000};; 5) TOKENS=${TRAIN_TOKENS:-9600000};;
     *) TOKENS=${TRAIN_TOKENS:-5000000};; esac
-  if [ -z "${TRAIN_THREADS:-}" ] && [ "${TRAIN_PROCS:-1}" != 1 ]; then
+  if [ "$RECIPE" = 5 ]; then PROCS=${TRAIN_PROCS:-2}; else PROCS=${TRAIN_PROCS:-1}; fi
+  if [ -z "${TRAIN_THREADS:-}" ] && [ "$PROCS" != 1 ]; then
     THREADS=1
   elif [ -z "${TRAIN_THREADS:-}" ]; then
     load=$(cut -d' ' -f1 /proc/loadavg)
@@ -140,7 +146,7 @@ else
   COPY_OUT=${TRAIN_COPY_OUT:-0}
 fi
 LR=${TRAIN_LR:-3e-3}
-if [ "$RECIPE" = 5 ]; then WINDOW=${TRAIN_WINDOW:-512}; else WINDOW=${TRAIN_WINDOW:-256}; fi
+if [ "$RECIPE" = 5 ]; then WINDOW=${TRAIN_WINDOW:-2048}; else WINDOW=${TRAIN_WINDOW:-256}; fi
 case "$WINDOW" in ''|0|*[!0-9]*) echo "run.sh: TRAIN_WINDOW: expected a positive integer, found '$WINDOW'" >&2; exit 2;; esac
 # architecture overrides: TRAIN_CONFIG (a JSON object of config.json keys) + TRAIN_WINDOW
 if [ "$RECIPE" = 5 ]; then
@@ -208,7 +214,6 @@ PYEOF
   CFG_ARGS=(--config "$OUT/config_override.json")
 fi
 PROMPT_W=${TRAIN_PROMPT_WEIGHT:-0}
-PROCS=${TRAIN_PROCS:-1}
 case "$PROCS" in ''|0|*[!0-9]*) echo "run.sh: TRAIN_PROCS: expected a positive integer, found '$PROCS'" >&2; exit 2;; esac
 case "$BATCH" in ''|0|*[!0-9]*) echo "run.sh: TRAIN_BATCH: expected a positive integer, found '$BATCH'" >&2; exit 2;; esac
 PBATCH=$((BATCH / PROCS))      # tokens per process and step
