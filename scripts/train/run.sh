@@ -54,7 +54,7 @@
 #   TRAIN_TOKENS   total training tokens, padded (default 9600000 for recipe 5, 4000000 for
 #                  recipes 3 and 4, 5000000 for recipe 2). Speed is the CPU's: recipe 5 with
 #                  two processes ran 1823 tokens/s on an idle 2-core AVX-512 machine (9.6 M:
-#                  88 min; 2670 tokens/s in the copy warm-up, ~1100 in the 2K stage); an
+#                  89 min; 2670 tokens/s in the copy warm-up, ~1100 in the 2K stage); an
 #                  AVX2-only machine measured 2.5x slower
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
 #                  for recipe 2)
