@@ -166,7 +166,10 @@ def main():
              "indexer KL toward the main attention; MTP weight 0.3.")
     if "copy.jsonl" in str(t.get("stages", "")):
         L.append("- plus synthetic copy tasks (`scripts/train/copy_data.py`: random-token spans "
-                 "and key-value lists of random tokens): a copy target on every completion token.")
+                 "and key-value lists of random tokens"
+                 + (", and spans over a pool of 4-32 tokens in which every token repeats"
+                    if int(t.get("copy_rep", 0) or 0) else "")
+                 + "): a copy target on every completion token.")
     if t.get("batch_tokens") or t.get("kv_norm_init"):
         L.append(f"- {t.get('batch_tokens', 4096)} padded tokens per step; kv_norm weights "
                  f"initialised to {t.get('kv_norm_init', 1.0)} (q and kv are RMS-normalised, so "
@@ -191,6 +194,10 @@ def main():
                  + "): a target and a key match when they are the same token or one is the "
                  "other with a leading space (' Seoul' in a request, 'Seoul' after `>` in a "
                  "DSML parameter)")
+    if int(t.get("copy_context", 0) or 0):
+        L.append(f"- context-matched copy targets: where the target token has several copies in "
+                 f"the window, the copy loss keeps those whose preceding tokens agree longest "
+                 f"(up to {int(t['copy_context'])}) with the query's own last tokens")
     if t.get("task_shares"):
         L.append(f"- shares of math, code and tool calls in each curriculum stage: "
                  f"{t['task_shares']}")

@@ -16,7 +16,8 @@
 #                  DeepSeek-V4-Flash's schedule [window, window, CSA, HCA, CSA] with a 2048-token
 #                  sliding window, a copy-only warm-up stage of 2.4 M tokens, then recipe 4's
 #                  curriculum with more copy tasks, 9.6 M tokens in all over two data-parallel
-#                  processes; copy heads 1:0 (window-only), 2:0 and 4:0 (CSA);
+#                  processes; copy heads 1:0 (window-only), 2:0 and 4:0 (CSA), their loss on
+#                  the context-matched copies, copy_rep spans among the copy tasks;
 #                  copy read-out loss and embedding-initialised LM head; scripts/train/README.md
 #                  "Fifth recipe"),
 #                  4 (the previous default: four layers [window, CSA, HCA, CSA], recipe 3 +
@@ -35,6 +36,12 @@
 #                  from ' Seoul' in a request into '>Seoul' of a DSML parameter is supervised
 #                  (v4train.py --copy-canon): all (every sample; recipe 5's default), tool
 #                  (the tool-call samples only) or 0 (off; the other recipes' default)
+#   TRAIN_COPY_CONTEXT  copy loss on the window copies of the target whose preceding tokens
+#                  agree longest (up to this many) with the query's last tokens — the source
+#                  of a repeated token (v4train.py --copy-context; recipe 5: 3, the others: 0 =
+#                  every copy alike)
+#   TRAIN_COPY_REP=1  the copy tasks include copy_rep, spans over a 4-32-token pool in which
+#                  every token repeats (copy_data.py; recipe 5: 1, the others: 0)
 #   TRAIN_TASK_SHARES  recipe 5: shares of math, code and tool calls in each curriculum stage
 #                  (default 0.06,0.10,0.30, the shipped model's; r16 before it had
 #                  0.10,0.12,0.24; their sum is kept at 0.46, the rest is copy
@@ -53,8 +60,9 @@
 #                  (v4train.py --head-init-embed; default 0, recipe 5: 1)
 #   TRAIN_TOKENS   total training tokens, padded (default 9600000 for recipe 5, 4000000 for
 #                  recipes 3 and 4, 5000000 for recipe 2). Speed is the CPU's: recipe 5 with
-#                  two processes ran 1823 tokens/s on an idle 2-core AVX-512 machine (9.6 M:
-#                  89 min; 2670 tokens/s in the copy warm-up, ~1100 in the 2K stage); an
+#                  two processes ran 1823-1952 tokens/s on an idle 2-core AVX-512 machine
+#                  (9.6 M: 83-89 min; ~2700-2900 tokens/s in the copy warm-up, ~1200 in the
+#                  2K stage); an
 #                  AVX2-only machine measured 2.5x slower
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
 #                  for recipe 2)
@@ -159,6 +167,12 @@ else
   COPY_HEADS=${TRAIN_COPY_HEADS:-1:0,3:0}
 fi
 WFIRST=${TRAIN_WINDOW_FIRST:-0}
+if [ "$RECIPE" = 5 ]; then CTX=${TRAIN_COPY_CONTEXT:-3}; CREP=${TRAIN_COPY_REP:-1}
+else CTX=${TRAIN_COPY_CONTEXT:-0}; CREP=${TRAIN_COPY_REP:-0}; fi
+case "$CTX" in ''|*[!0-9]*) echo "run.sh: TRAIN_COPY_CONTEXT: expected a depth >= 0, found '$CTX'" >&2; exit 2;; esac
+case "$CREP" in 0) COPY_KINDS=copy_random,copy_kv;; 1) COPY_KINDS=copy_random,copy_kv,copy_rep;;
+  *) echo "run.sh: TRAIN_COPY_REP: expected 0 or 1, found '$CREP'" >&2; exit 2;; esac
+[ "$DATA" = 3 ] || [ "$CREP" = 0 ] || { echo "run.sh: TRAIN_COPY_REP: needs the copy tasks (recipe 3, 4 or 5)" >&2; exit 2; }
 case "$WFIRST" in 0) WFIRST_ARGS=();; 1) WFIRST_ARGS=(--copy-window-first);;
   *) echo "run.sh: TRAIN_WINDOW_FIRST: expected 0 or 1, found '$WFIRST'" >&2; exit 2;; esac
 if [ "$RECIPE" = 5 ]; then CANON=${TRAIN_COPY_CANON:-all}; else CANON=${TRAIN_COPY_CANON:-0}; fi
@@ -255,10 +269,11 @@ $V4 gen-train --suite longctx $NIAH $RULER_OTHER --n $N_LC2 --lengths 1024 --tok
 # shellcheck disable=SC2086
 $V4 gen-train --suite longctx $NIAH $RULER_OTHER --n $N_LC3 --lengths 2048 --tokenizer $TOK --out $D/lc_2048.jsonl
 if [ "$DATA" = 3 ]; then
-  # synthetic copy tasks (random-token spans and key-value lists): a copy target on every
+  # synthetic copy tasks (random-token spans, key-value lists and, with TRAIN_COPY_REP,
+  # spans that repeat the tokens of a small pool): a copy target on every
   # completion token, for the copy circuit the suites' answers need (copy_data.py says why)
   $PY scripts/train/copy_data.py --tokenizer $TOK --n $N_COPY --min-len 8 --max-len 240 \
-    --seed $((SEED + 1)) --out $D/copy.jsonl
+    --kinds $COPY_KINDS --seed $((SEED + 1)) --out $D/copy.jsonl
   $PY scripts/train/copy_data.py --tokenizer $TOK --n $((N_COPY / 4)) --kinds copy_kv \
     --min-len 300 --max-len 1000 --seed $((SEED + 2)) --out $D/copy_long.jsonl
 fi
@@ -310,6 +325,7 @@ $PY scripts/train/v4train.py --stages "$STAGES" \
   --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$PBATCH" --lr "$LR" --warmup 50 \
   --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT" \
   --copy-sup "$COPY_SUP" --copy-heads "$COPY_HEADS" --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP" \
+  --copy-context "$CTX" \
   --copy-out "$COPY_OUT" "${HEAD_INIT_ARGS[@]}" "${WFIRST_ARGS[@]}" "${CANON_ARGS[@]}" \
   --prev-sup "$PREV_SUP" --prev-heads 0:0 --embed-common "$EMBED_COMMON" \
   "${CFG_ARGS[@]}" --seed "$SEED" --threads "$THREADS" --procs "$PROCS" --out "$OUT"
@@ -328,7 +344,7 @@ t3=$(date +%s)
 ARCH_JSON=${ARCH:-"{}"}
 cat > "$MODEL_DIR/training.json" <<EOF
 {"recipe": $RECIPE, "tokens_budget": $TOKENS, "batch_tokens": $BATCH, "lr": $LR, "threads": $THREADS, "procs": $PROCS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
- "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "$COPY_HEADS", "copy_window_first": $WFIRST, "copy_canon": "$CANON", "task_shares": "$SHARES", "prev_sup": $PREV_SUP, "prev_heads": "0:0",
+ "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "$COPY_HEADS", "copy_window_first": $WFIRST, "copy_canon": "$CANON", "copy_context": $CTX, "copy_rep": $CREP, "task_shares": "$SHARES", "prev_sup": $PREV_SUP, "prev_heads": "0:0",
  "config_overrides": $ARCH_JSON,
  "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON, "copy_out": $COPY_OUT, "head_init_embed": $HEAD_INIT, "warmup_tokens": $WARM,
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$STAGES",

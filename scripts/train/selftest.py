@@ -158,6 +158,18 @@ def test_supervision():
     for l, blk in enumerate(mm.layers):
         wfirst[l] = {n: (float(v), c) for n, v, c in blk.attn.sup_out}.get("copy")
         blk.attn.sup_out, blk.attn.window_first = blk.attn.sup_keep, False
+    # and with copy_context = 2: the window copies whose two preceding tokens agree longest
+    # with the query's last two (the 12-token alphabet makes depths 0, 1 and 2 all common)
+    cdep = {}
+    for blk in mm.layers:
+        blk.attn.copy_context = 2
+        blk.attn.sup_out, blk.attn.sup_keep = [], blk.attn.sup_out
+    with torch.no_grad():
+        mm(tok, mtp=False)
+    for l, blk in enumerate(mm.layers):
+        cdep[l] = {n: (float(v), c) for n, v, c in blk.attn.sup_out}.get("copy")
+        blk.attn.sup_out, blk.attn.copy_context = blk.attn.sup_keep, 0
+    depth_seen = set()
     for l in range(L):
         got = {n: (float(v), c) for n, v, c in mm.layers[l].attn.sup_out}
         P = rec[f"attn_p.{l}"]                                   # [H, T, T + N]
@@ -167,6 +179,7 @@ def test_supervision():
         want = {}
         cs, cn, ic, inn, rs, rn, co = 0.0, 0, 0.0, 0, 0.0, 0, 0.0
         ws, wn = 0.0, 0
+        xs, xn = 0.0, 0
         # copy read-out: head 1's output (the reference's own o, its share through wo_a/wo_b
         # written out here), final norm + head of the exported weights, cross-entropy
         Wn, Wh = ref_w["norm.weight"], ref_w["head.weight"]
@@ -197,6 +210,24 @@ def test_supervision():
                 wm = inw if bool(inw.any()) else match
                 ws += -math.log(float((pr * wm).sum()))
                 wn += 1
+                # context depth of each visible window copy j: tk[t-i] == tk[j-1-i], i < 2
+                dep = {}
+                for j in inw.nonzero().flatten().tolist():
+                    d = 0
+                    while d < 2 and j - 1 - d >= 0 and t - d >= 0 and tk[t - d] == tk[j - 1 - d]:
+                        d += 1
+                    dep[j] = d
+                if dep and max(dep.values()) >= 1:
+                    best = max(dep.values())
+                    depth_seen.add(best)
+                    xm = torch.zeros_like(match)
+                    xm[[j for j, d in dep.items() if d == best]] = True
+                else:                         # no context agrees: every copy, as before
+                    if dep:
+                        depth_seen.add(0)
+                    xm = match
+                xs += -math.log(float((pr * xm).sum()))
+                xn += 1
             if ratio == 4 and N:
                 sc = rec[f"indexer_scores.{l}"][t]
                 vis = torch.isfinite(sc)
@@ -218,6 +249,10 @@ def test_supervision():
         check((g is None) == (w is None) and (g is None or (g[1] == w[1] and abs(g[0] - w[0]) <
                                                               1e-4 * max(1.0, w[0]))),
               f"layer {l} copy, window keys first: {g} vs brute force {w}")
+        g, w = cdep[l], ((xs, xn) if xn else None)
+        check((g is None) == (w is None) and (g is None or (g[1] == w[1] and abs(g[0] - w[0]) <
+                                                              1e-4 * max(1.0, w[0]))),
+              f"layer {l} copy, context depth <= 2: {g} vs brute force {w}")
         ps = sum(-math.log(float(P[0, t, t - 1])) for t in range(1, T))
         want["prev"] = (ps, T - 1)
         check(sorted(got) == sorted(want), f"layer {l}: losses {sorted(got)} (expected {sorted(want)})")
@@ -228,6 +263,8 @@ def test_supervision():
                 check(g[1] == w[1] and rel < 1e-4,
                       f"layer {l} {n}: nll sum {g[0]:.4f} over {g[1]} queries vs brute force "
                       f"{w[0]:.4f} over {w[1]} (rel {rel:.1e})")
+    check(depth_seen == {0, 1, 2}, f"copy context: best depths {sorted(depth_seen)} in the "
+          "brute force (the test needs queries of depth 0, 1 and 2)")
 
 
 def test_data():
@@ -470,7 +507,8 @@ def test_copy_data():
         for k in range(2):
             out = os.path.join(td, f"c{k}.jsonl")
             r = subprocess.run([sys.executable, os.path.join(HERE, "copy_data.py"), "--tokenizer",
-                                tok, "--n", "40", "--max-len", "60", "--seed", "3", "--out", out],
+                                tok, "--n", "40", "--max-len", "60", "--seed", "3", "--kinds",
+                                "copy_random,copy_kv,copy_rep", "--out", out],
                                capture_output=True, text=True)
             if r.returncode:
                 check(False, f"copy_data run {k}: {r.stderr.strip()[-200:]}")
@@ -478,12 +516,17 @@ def test_copy_data():
             outs.append(open(out).read())
         check(outs[0] == outs[1], "copy_data: same seed, identical output")
         rows = [json.loads(l) for l in outs[0].splitlines()]
-        ok_r = ok_k = 0
+        ok_r = ok_k = ok_p = 0
         for o in rows:
             p, c = o["prompt_ids"], o["completion_ids"]
             if o["task"] == "copy_random":
                 span = p[1:-1]
                 ok_r += c[:-1] == span and not (set(span) & special) and 8 <= len(span) <= 60
+            elif o["task"] == "copy_rep":
+                # a span longer than its pool of <= 32 tokens: some token repeats
+                span = p[1:-1]
+                ok_p += (c[:-1] == span and not (set(span) & special) and 8 <= len(span) <= 60
+                         and len(set(span)) <= 32 and len(span) > len(set(span)))
             else:
                 # <bos> (k : v <sep>)* <Assistant> kq :  ->  value of kq
                 colon = p[-1]
@@ -501,9 +544,13 @@ def test_copy_data():
                 val = pairs.get(tuple(kq))
                 ok_k += val is not None and c[:-1] == val
         nr = sum(o["task"] == "copy_random" for o in rows)
+        nk = sum(o["task"] == "copy_kv" for o in rows)
+        npp = sum(o["task"] == "copy_rep" for o in rows)
         check(nr == 40 and ok_r == nr, f"copy_random: completion = the span ({ok_r}/{nr})")
-        check(len(rows) - nr == 40 and ok_k == 40, f"copy_kv: completion = the value of the "
-              f"queried key ({ok_k}/{len(rows) - nr})")
+        check(nk == 40 and ok_k == 40, f"copy_kv: completion = the value of the "
+              f"queried key ({ok_k}/{nk})")
+        check(npp == 40 and ok_p == 40, f"copy_rep: completion = the span, every span repeats "
+              f"tokens of its pool ({ok_p}/{npp})")
         r = subprocess.run([sys.executable, os.path.join(HERE, "copy_data.py"), "--tokenizer", tok,
                             "--n", "1", "--kinds", "bogus", "--out", os.path.join(td, "x")],
                            capture_output=True, text=True)

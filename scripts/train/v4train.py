@@ -58,6 +58,10 @@ Training (train()):
     copies (the informative ones: values, names, random spans — not "the" or DSML markup);
     --copy-window-first counts only window keys where the window holds the target (a
     compressed entry pools 4-8 neighbouring tokens, so a copy read from it is often off by one);
+    --copy-context D keeps, among the window copies of the target, those whose preceding tokens
+    agree longest (up to D) with the query's own last tokens — the source an induction head
+    should read when the target token occurs several times (hex groups of a UUID, a '-' or a
+    digit group repeated), where the plain loss pulls toward every copy alike;
     --copy-out W adds, at the same positions, the cross-entropy of the copy head's own output
     read through the final norm and the LM head (both frozen for this loss) toward the target:
     a read-out loss for the head's value/output path (attention alone found the source token
@@ -326,6 +330,7 @@ class Attention(nn.Module):
         self.copy_max = 0       # copy loss only where the target has <= copy_max visible copies (0: all)
         self.index_sup = False  # also the indexer's loss toward the entries holding the target (CSA)
         self.window_first = False  # copy loss: compressed entries count only without a window copy
+        self.copy_context = 0   # copy loss: keep the window copies whose context agrees longest (<= this)
         self.lens = None        # copy read-out loss: [M, D] head output -> [M, V] logits (or None)
         self.reach = None       # [B, T] bool: the copy loss's query positions (set by supervise)
         self.wq_a = linear(D, ql)
@@ -474,6 +479,15 @@ class Attention(nn.Module):
             qt = F.pad(tgt, (0, Tp - T), value=-1).view(B, nC, S)
             mw = (keyt[:, :, None, :] == qt[..., None]) & wvalid[None] & (qt[..., None] >= 0)
             mw = mw.reshape(B, Tp, K)[:, :T]                                    # [B, T, K]
+            ctx = None
+            if self.copy_context:
+                # among the window copies, those whose context agrees longest with the query's;
+                # where that agreement is >= 1 token, the compressed entries (no positions to
+                # agree with) do not count
+                dm = torch.where(mw, context_depth(tok, blocks, self.copy_context), -1)
+                best = dm.max(-1).values                                        # [B, T]
+                mw = mw & (dm == best[..., None])
+                ctx = best >= 1
             mass = (p[:, :, h, :K] * mw).sum(-1)
             reach = mw.any(-1)
             ncopy = mw.sum(-1)
@@ -495,6 +509,8 @@ class Attention(nn.Module):
                 if kind == "s":
                     idx, sel_ok = sel[1], sel[2]
                     me = torch.gather(me, 2, idx) & sel_ok
+                if ctx is not None:
+                    me = me & ~ctx[..., None]
                 if self.window_first:
                     # a compressed entry mixes m (8 with overlap) consecutive tokens, so reading
                     # a copy from it is off by one as often as not: where the window holds the
@@ -520,6 +536,26 @@ class Attention(nn.Module):
             if bool(rows.any()):
                 nll = -torch.log(mass[rows].clamp_min(1e-9))
                 self.sup_out.append(("prev", nll.sum(), int(rows.sum())))
+
+
+def context_depth(tok, blocks, D):
+    """[B, T, K] int: for query t and window slot k (key position j) of window_blocks' layout,
+    how many of the query's last tokens, up to D, agree with the tokens before the key:
+    tok[t - i] == tok[j - 1 - i] for i = 0 .. depth-1. A key j holding the token that follows t
+    with depth d is where a copy of the d-token context t-d+1..t continues (induction's source)."""
+    S, nC, P, K = blocks
+    B, T = tok.shape
+    Tp = nC * S
+    run = torch.ones(B, nC, S, K, dtype=torch.bool)
+    dep = torch.zeros(B, nC, S, K, dtype=torch.int16)
+    for i in range(D):
+        ks = F.pad(tok, (i + 1, 0), value=-3)[:, :T]                 # ks[j] = tok[j-1-i]
+        kc = F.pad(ks, (P, Tp - T), value=-2).unfold(1, K, S)        # [B, nC, K]
+        qs = F.pad(tok, (i, 0), value=-5)[:, :T]                     # qs[t] = tok[t-i]
+        qc = F.pad(qs, (0, Tp - T), value=-6).view(B, nC, S)         # [B, nC, S]
+        run = run & (kc[:, :, None, :] == qc[..., None])
+        dep = dep + run
+    return dep.reshape(B, Tp, K)[:, :T]
 
 
 def space_canon(path, vocab):
@@ -1076,6 +1112,9 @@ def train(args):
                          f"copy loss matches), found --copy-sup {args.copy_sup}")
     if args.copy_canon_tasks and not args.copy_canon:
         raise SystemExit("v4train: --copy-canon-tasks: needs --copy-canon TOKENIZER_JSON")
+    if args.copy_context < 0 or (args.copy_context and args.copy_sup <= 0):
+        raise SystemExit("v4train: --copy-context: expected 0, or a depth >= 1 with --copy-sup > 0, "
+                         f"found --copy-context {args.copy_context} with --copy-sup {args.copy_sup}")
     copy_heads = parse_heads(args.copy_heads, cfg, "--copy-heads") if args.copy_sup > 0 else []
     prev_heads = parse_heads(args.prev_heads, cfg, "--prev-heads") if args.prev_sup > 0 else []
     sup_layers = sorted({l for l, _ in copy_heads + prev_heads})
@@ -1084,6 +1123,7 @@ def train(args):
         model.layers[l].attn.copy_max = args.copy_max_copies
         model.layers[l].attn.index_sup = args.index_sup > 0
         model.layers[l].attn.window_first = args.copy_window_first
+        model.layers[l].attn.copy_context = args.copy_context
         if args.copy_out > 0:
             # the head's output read like the residual stream at the top: final norm + LM head,
             # frozen for this loss (it trains the head's value/output path, not the read-out)
@@ -1325,6 +1365,10 @@ def main():
     ap.add_argument("--copy-window-first", action="store_true",
                     help="copy loss: where the target has a copy inside the sliding window, only "
                          "window keys count (not the compressed entries that also hold it)")
+    ap.add_argument("--copy-context", type=int, default=0, metavar="D",
+                    help="copy loss: among the window copies of the target keep those whose "
+                         "preceding tokens agree longest (up to D tokens) with the query's last "
+                         "tokens, the source of a repeated token (0 = off: every copy counts)")
     ap.add_argument("--head-init-embed", action="store_true",
                     help="init: the LM head = the embedding x 0.5/sqrt(hidden) (the head's usual "
                          "init scale), untied afterwards")
