@@ -13,7 +13,7 @@ so v4train.py reads them like any other data file:
   copy_kv      <bos> k1 : v1 <sep> k2 : v2 <sep> ... <query> kq :  ->  vq <eos>
                keys and values are spans of 1-3 random tokens; vq may be any pair
   copy_rep     <bos> S <sep>  ->  S <eos>       S drawn from a pool of 4..32 tokens, 1.5-3x as
-               long as the pool: every token repeats, so the next token follows from the last two
+               long as the pool (within --min-len..--max-len): every token repeats, so the next token follows from the last two
                or three, not the last one alone (a UUID's '-' and hex groups; copy_random's
                distinct tokens let a copy keyed on the last token pass, which then loops or
                skips on such strings)
@@ -97,7 +97,8 @@ def main():
                                   "completion_ids": vq + [eos]}) + "\n")
         for i in range(a.n if "copy_rep" in kinds else 0):
             pool = r.sample(ordinary, r.randint(4, 32))
-            lo = max(a.min_len, len(pool) * 3 // 2)        # longer than the pool: repeats
+            # longer than the pool (so tokens repeat) where --max-len allows
+            lo = min(a.max_len, max(a.min_len, len(pool) * 3 // 2))
             n = r.randint(lo, max(lo, min(a.max_len, 3 * len(pool))))
             s = [r.choice(pool) for _ in range(n)]
             out.write(json.dumps({"id": f"copy_rep/{i}", "task": "copy_rep",

@@ -180,11 +180,13 @@ if [ "$RECIPE" = 5 ]; then CANON=${TRAIN_COPY_CANON:-all}; else CANON=${TRAIN_CO
 case "$CANON" in 0) CANON_ARGS=();; all|1) CANON=all; CANON_ARGS=(--copy-canon "$TOK");;
   tool) CANON_ARGS=(--copy-canon "$TOK" --copy-canon-tasks tool);;
   *) echo "run.sh: TRAIN_COPY_CANON: expected 0, tool or all, found '$CANON'" >&2; exit 2;; esac
-# the map acts on the copy loss only: without it (recipes 2 and 3, TRAIN_COPY_SUP=0) the map
-# is off, and asking for it is an error
+# the map and the context matching act on the copy loss only: without it (recipes 2 and 3,
+# TRAIN_COPY_SUP=0) they are off, and asking for either is an error
 if ! "$PY" -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$COPY_SUP" 2>/dev/null; then
   [ -z "${TRAIN_COPY_CANON:-}" ] || [ "$CANON" = 0 ] || { echo "run.sh: TRAIN_COPY_CANON: needs the copy loss (recipe 4 or 5, TRAIN_COPY_SUP > 0)" >&2; exit 2; }
   CANON=0; CANON_ARGS=()
+  [ -z "${TRAIN_COPY_CONTEXT:-}" ] || [ "$CTX" = 0 ] || { echo "run.sh: TRAIN_COPY_CONTEXT: needs the copy loss (recipe 4 or 5, TRAIN_COPY_SUP > 0)" >&2; exit 2; }
+  CTX=0
 fi
 SHARES=${TRAIN_TASK_SHARES:-0.06,0.10,0.30}
 IFS=, read -r SH_MATH SH_CODE SH_TOOL SH_EXTRA <<< "$SHARES"

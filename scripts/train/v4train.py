@@ -484,7 +484,7 @@ class Attention(nn.Module):
                 # among the window copies, those whose context agrees longest with the query's;
                 # where that agreement is >= 1 token, the compressed entries (no positions to
                 # agree with) do not count
-                dm = torch.where(mw, context_depth(tok, blocks, self.copy_context), -1)
+                dm = torch.where(mw, context_depth(tok, blocks, mw, self.copy_context), -1)
                 best = dm.max(-1).values                                        # [B, T]
                 mw = mw & (dm == best[..., None])
                 ctx = best >= 1
@@ -538,24 +538,24 @@ class Attention(nn.Module):
                 self.sup_out.append(("prev", nll.sum(), int(rows.sum())))
 
 
-def context_depth(tok, blocks, D):
-    """[B, T, K] int: for query t and window slot k (key position j) of window_blocks' layout,
-    how many of the query's last tokens, up to D, agree with the tokens before the key:
-    tok[t - i] == tok[j - 1 - i] for i = 0 .. depth-1. A key j holding the token that follows t
-    with depth d is where a copy of the d-token context t-d+1..t continues (induction's source)."""
+def context_depth(tok, blocks, mw, D):
+    """[B, T, K] int16: for query t and window slot k (key position j) of window_blocks' layout
+    where mw [B, T, K] holds (0 elsewhere), how many of the query's last tokens, up to D, agree
+    with the tokens before the key: tok[t - i] == tok[j - 1 - i] for i = 0 .. depth-1. A key j
+    holding the token that follows t with depth d is where a copy of the d-token context
+    t-d+1..t continues (induction's source). Work is per True entry of mw (the target's copies)."""
     S, nC, P, K = blocks
-    B, T = tok.shape
-    Tp = nC * S
-    run = torch.ones(B, nC, S, K, dtype=torch.bool)
-    dep = torch.zeros(B, nC, S, K, dtype=torch.int16)
+    b, t, k = mw.nonzero(as_tuple=True)
+    j = (t // S) * S - P + k                                       # slot k's key position
+    run = torch.ones(b.shape, dtype=torch.bool)
+    dep = torch.zeros(b.shape, dtype=torch.int16)
     for i in range(D):
-        ks = F.pad(tok, (i + 1, 0), value=-3)[:, :T]                 # ks[j] = tok[j-1-i]
-        kc = F.pad(ks, (P, Tp - T), value=-2).unfold(1, K, S)        # [B, nC, K]
-        qs = F.pad(tok, (i, 0), value=-5)[:, :T]                     # qs[t] = tok[t-i]
-        qc = F.pad(qs, (0, Tp - T), value=-6).view(B, nC, S)         # [B, nC, S]
-        run = run & (kc[:, :, None, :] == qc[..., None])
+        ok = (t - i >= 0) & (j - 1 - i >= 0)
+        run = run & ok & (tok[b, (t - i).clamp_min(0)] == tok[b, (j - 1 - i).clamp_min(0)])
         dep = dep + run
-    return dep.reshape(B, Tp, K)[:, :T]
+    out = torch.zeros(mw.shape, dtype=torch.int16)
+    out[b, t, k] = dep
+    return out
 
 
 def space_canon(path, vocab):
