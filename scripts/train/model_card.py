@@ -201,6 +201,10 @@ def main():
     if t.get("task_shares"):
         L.append(f"- shares of math, code and tool calls in each curriculum stage: "
                  f"{t['task_shares']}")
+    irrel = str(t.get("tool_irrel", "natural") or "natural")
+    if irrel != "natural":
+        L.append(f"- tool_irrelevance in its own file, {irrel} of the tool-call share (the other "
+                 f"four categories the rest; at its natural weight it took ~17 %)")
     if t.get("copy_window_first"):
         L.append("- copy loss, window first: where the sliding window holds the target, only "
                  "window keys count (a compressed entry mixes 4-8 neighbouring tokens)")

@@ -18,6 +18,7 @@
 #                  curriculum with more copy tasks, 9.6 M tokens in all over two data-parallel
 #                  processes; copy heads 1:0 (window-only), 2:0 and 4:0 (CSA), their loss on
 #                  the context-matched copies, copy_rep spans among the copy tasks;
+#                  task shares 0.03,0.08,0.35 with tool_irrelevance at 8 % of the tool share;
 #                  copy read-out loss and embedding-initialised LM head; scripts/train/README.md
 #                  "Fifth recipe"),
 #                  4 (the previous default: four layers [window, CSA, HCA, CSA], recipe 3 +
@@ -43,9 +44,14 @@
 #   TRAIN_COPY_REP=1  the copy tasks include copy_rep, spans over a 4-32-token pool in which
 #                  every token repeats (copy_data.py; recipe 5: 1, the others: 0)
 #   TRAIN_TASK_SHARES  recipe 5: shares of math, code and tool calls in each curriculum stage
-#                  (default 0.06,0.10,0.30, the shipped model's; r16 before it had
-#                  0.10,0.12,0.24; their sum is kept at 0.46, the rest is copy
+#                  (default 0.03,0.08,0.35, the shipped model's; r21 before it had
+#                  0.06,0.10,0.30 and r16 0.10,0.12,0.24; their sum is kept at 0.46, the rest is copy
 #                  tasks and retrieval)
+#   TRAIN_TOOL_IRREL  recipe 5: the share of the tool-call tokens that goes to tool_irrelevance
+#                  (its own file, toolcall_irrel.jsonl; default 0.08 — at its natural weight,
+#                  one file for all five categories, it took 17 % of them for a category the
+#                  model answered right 98-100 % of the time); 'natural' = one file (the
+#                  other recipes, and r21 before it)
 #   TRAIN_COPY_SUP / TRAIN_PREV_SUP  weights of the copy-head and previous-token attention
 #                  losses (recipe 4: 1.0 and 0.5; recipes 2 and 3: 0 = off)
 #   TRAIN_COPY_MAX copy loss only at targets with at most this many visible copies (recipe 4: 3)
@@ -61,7 +67,7 @@
 #   TRAIN_TOKENS   total training tokens, padded (default 9600000 for recipe 5, 4000000 for
 #                  recipes 3 and 4, 5000000 for recipe 2). Speed is the CPU's: recipe 5 with
 #                  two processes ran 1823-1952 tokens/s on an idle 2-core AVX-512 machine
-#                  (9.6 M: 83-89 min; ~2700-2900 tokens/s in the copy warm-up, ~1200 in the
+#                  (9.6 M: 83-89 min, the shipped r22 86; ~2700-2900 tokens/s in the copy warm-up, ~1200 in the
 #                  2K stage); an
 #                  AVX2-only machine measured 2.5x slower
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
@@ -188,7 +194,7 @@ if ! "$PY" -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$COPY_SUP" 2>/
   [ -z "${TRAIN_COPY_CONTEXT:-}" ] || [ "$CTX" = 0 ] || { echo "run.sh: TRAIN_COPY_CONTEXT: needs the copy loss (recipe 4 or 5, TRAIN_COPY_SUP > 0)" >&2; exit 2; }
   CTX=0
 fi
-SHARES=${TRAIN_TASK_SHARES:-0.06,0.10,0.30}
+SHARES=${TRAIN_TASK_SHARES:-0.03,0.08,0.35}
 IFS=, read -r SH_MATH SH_CODE SH_TOOL SH_EXTRA <<< "$SHARES"
 $PY -c '
 import sys
@@ -201,6 +207,25 @@ if v is None or sys.argv[4] or min(v) < 0 or abs(sum(v) - 0.46) > 1e-9:
              "summing to 0.46, found %r" % ",".join(a for a in sys.argv[1:] if a))
 ' "$SH_MATH" "$SH_CODE" "$SH_TOOL" "${SH_EXTRA:-}" || exit 2
 [ "$RECIPE" = 5 ] || [ -z "${TRAIN_TASK_SHARES:-}" ] || { echo "run.sh: TRAIN_TASK_SHARES: recipe 5 only" >&2; exit 2; }
+if [ "$RECIPE" = 5 ]; then IRREL=${TRAIN_TOOL_IRREL:-0.08}; else IRREL=${TRAIN_TOOL_IRREL:-natural}; fi
+[ "$RECIPE" = 5 ] || [ "$IRREL" = natural ] || { echo "run.sh: TRAIN_TOOL_IRREL: recipe 5 only" >&2; exit 2; }
+if [ "$IRREL" != natural ]; then
+  # the two files' shares of the stage: toolcall.jsonl (simple, multiple, parallel,
+  # parallel_multiple) and toolcall_irrel.jsonl, splitting SH_TOOL
+  read -r SH_TOOL4 SH_IRREL < <($PY -c '
+import sys
+try:
+    f = float(sys.argv[1])
+except ValueError:
+    f = -1.0
+if not 0.0 < f < 1.0:
+    sys.exit("run.sh: TRAIN_TOOL_IRREL: expected natural or a share in (0, 1), found %r" % sys.argv[1])
+t = float(sys.argv[2])
+if t <= 0.0:
+    sys.exit("run.sh: TRAIN_TOOL_IRREL: needs a tool-call share above 0 in TRAIN_TASK_SHARES")
+print("%.6g %.6g" % (t * (1.0 - f), t * f))
+' "$IRREL" "$SH_TOOL") && [ -n "${SH_IRREL:-}" ] || exit 2
+fi
 CFG_ARGS=()
 if [ "$WINDOW" != 256 ] || [ -n "$ARCH" ]; then
   mkdir -p "$OUT"
@@ -258,7 +283,14 @@ $PY scripts/train/selftest.py
 echo "== 1/4 training data (train seed space) -> $D"
 $V4 gen-train --suite math --n $N_MATH --tokenizer $TOK --out $D/math.jsonl
 $V4 gen-train --suite code --n $N_CODE --tokenizer $TOK --out $D/code.jsonl
-$V4 gen-train --suite toolcall --n $N_TOOL --tokenizer $TOK --out $D/toolcall.jsonl
+if [ "$IRREL" = natural ]; then
+  $V4 gen-train --suite toolcall --n $N_TOOL --tokenizer $TOK --out $D/toolcall.jsonl
+else
+  $V4 gen-train --suite toolcall --task tool_simple --task tool_multiple --task tool_parallel \
+    --task tool_parallel_multiple --n $N_TOOL --tokenizer $TOK --out $D/toolcall.jsonl
+  $V4 gen-train --suite toolcall --task tool_irrelevance --n $N_TOOL --tokenizer $TOK \
+    --out $D/toolcall_irrel.jsonl
+fi
 # short haystacks: the single-needle tasks from 384 tokens, every niah task at 512 (the smallest
 # length whose prompt fits them all)
 # shellcheck disable=SC2086
@@ -292,6 +324,9 @@ if [ "$DATA" = 3 ]; then
     # after the warm-up the copy tasks keep 15-10 % of every stage (recipe 4: 15 % falling
     # to 5 %), taken from the tool calls and the long haystacks
     SH="$D/math.jsonl@$SH_MATH,$D/code.jsonl@$SH_CODE,$D/toolcall.jsonl@$SH_TOOL"
+    if [ "$IRREL" != natural ]; then
+      SH="$D/math.jsonl@$SH_MATH,$D/code.jsonl@$SH_CODE,$D/toolcall.jsonl@$SH_TOOL4,$D/toolcall_irrel.jsonl@$SH_IRREL"
+    fi
     ST0="1200:$SH,$D/copy.jsonl@0.15,$D/lc_512.jsonl@0.27,$D/lc_768.jsonl@0.12"
     ST1="1200:$SH,$D/copy.jsonl@0.12,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.1,$D/lc_768.jsonl@0.08,$D/lc_1024.jsonl@0.18"
     ST2="2100:$SH,$D/copy.jsonl@0.10,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.06,$D/lc_768.jsonl@0.06,$D/lc_1024.jsonl@0.10,$D/lc_2048.jsonl@0.16"
@@ -346,7 +381,7 @@ t3=$(date +%s)
 ARCH_JSON=${ARCH:-"{}"}
 cat > "$MODEL_DIR/training.json" <<EOF
 {"recipe": $RECIPE, "tokens_budget": $TOKENS, "batch_tokens": $BATCH, "lr": $LR, "threads": $THREADS, "procs": $PROCS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
- "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "$COPY_HEADS", "copy_window_first": $WFIRST, "copy_canon": "$CANON", "copy_context": $CTX, "copy_rep": $CREP, "task_shares": "$SHARES", "prev_sup": $PREV_SUP, "prev_heads": "0:0",
+ "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "$COPY_HEADS", "copy_window_first": $WFIRST, "copy_canon": "$CANON", "copy_context": $CTX, "copy_rep": $CREP, "task_shares": "$SHARES", "tool_irrel": "$IRREL", "prev_sup": $PREV_SUP, "prev_heads": "0:0",
  "config_overrides": $ARCH_JSON,
  "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON, "copy_out": $COPY_OUT, "head_init_embed": $HEAD_INIT, "warmup_tokens": $WARM,
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$STAGES",
