@@ -45,8 +45,8 @@
 #                  every token repeats (copy_data.py; recipe 5: 1, the others: 0)
 #   TRAIN_TASK_SHARES  recipe 5: shares of math, code and tool calls in each curriculum stage
 #                  (default 0.03,0.08,0.35, the shipped model's; r21 before it had
-#                  0.06,0.10,0.30 and r16 0.10,0.12,0.24; their sum is kept at 0.46, the rest is copy
-#                  tasks and retrieval)
+#                  0.06,0.10,0.30 and r16 0.10,0.12,0.24; their sum is kept at 0.46, the
+#                  rest is copy tasks and retrieval)
 #   TRAIN_TOOL_IRREL  recipe 5: the share of the tool-call tokens that goes to tool_irrelevance
 #                  (its own file, toolcall_irrel.jsonl; default 0.08 — at its natural weight,
 #                  one file for all five categories, it took 17 % of them for a category the
@@ -67,9 +67,8 @@
 #   TRAIN_TOKENS   total training tokens, padded (default 9600000 for recipe 5, 4000000 for
 #                  recipes 3 and 4, 5000000 for recipe 2). Speed is the CPU's: recipe 5 with
 #                  two processes ran 1823-1952 tokens/s on an idle 2-core AVX-512 machine
-#                  (9.6 M: 83-89 min, the shipped r22 86; ~2700-2900 tokens/s in the copy warm-up, ~1200 in the
-#                  2K stage); an
-#                  AVX2-only machine measured 2.5x slower
+#                  (9.6 M: 83-89 min, the shipped r22 86; ~2600-2900 tokens/s in the copy
+#                  warm-up, ~1200 in the 2K stage); an AVX2-only machine measured 2.5x slower
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
 #                  for recipe 2)
 #   TRAIN_LR       peak learning rate of Muon and AdamW (default 3e-3)
