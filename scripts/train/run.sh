@@ -322,10 +322,9 @@ if [ "$DATA" = 3 ]; then
   if [ "$RECIPE" = 5 ]; then
     # after the warm-up the copy tasks keep 15-10 % of every stage (recipe 4: 15 % falling
     # to 5 %), taken from the tool calls and the long haystacks
-    SH="$D/math.jsonl@$SH_MATH,$D/code.jsonl@$SH_CODE,$D/toolcall.jsonl@$SH_TOOL"
-    if [ "$IRREL" != natural ]; then
-      SH="$D/math.jsonl@$SH_MATH,$D/code.jsonl@$SH_CODE,$D/toolcall.jsonl@$SH_TOOL4,$D/toolcall_irrel.jsonl@$SH_IRREL"
-    fi
+    TOOLS="$D/toolcall.jsonl@$SH_TOOL"
+    [ "$IRREL" = natural ] || TOOLS="$D/toolcall.jsonl@$SH_TOOL4,$D/toolcall_irrel.jsonl@$SH_IRREL"
+    SH="$D/math.jsonl@$SH_MATH,$D/code.jsonl@$SH_CODE,$TOOLS"
     ST0="1200:$SH,$D/copy.jsonl@0.15,$D/lc_512.jsonl@0.27,$D/lc_768.jsonl@0.12"
     ST1="1200:$SH,$D/copy.jsonl@0.12,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.1,$D/lc_768.jsonl@0.08,$D/lc_1024.jsonl@0.18"
     ST2="2100:$SH,$D/copy.jsonl@0.10,$D/copy_long.jsonl@0.06,$D/lc_512.jsonl@0.06,$D/lc_768.jsonl@0.06,$D/lc_1024.jsonl@0.10,$D/lc_2048.jsonl@0.16"
