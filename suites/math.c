@@ -4,7 +4,10 @@
  *
  * Generators compute their answers exactly with 64-bit integers (operands are bounded so
  * nothing overflows) and also record meta.reference, a completion that the scorer accepts
- * (short working + "#### N"), which the training data builder uses. Loaders keep the
+ * (short working + "#### N"), which the training data builder uses. The arith kind covers
+ * both the multi-step chains ("arith") and GPT-3's one-step 2–3 digit tests (arith_2da …
+ * arith_2dm: operands uniform in [0, 10^d), reference working by digit columns); the working
+ * never changes what is scored, only the final number is read. Loaders keep the
  * dataset's own ids (GSM8K: "gsm8k/<zero-based line number>", MATH: unique_id when present).
  * A bad line gives "file:line: …" for that sample only.
  */
@@ -40,7 +43,8 @@ static int finish(const suite_task *t, const char *user, const suite_ctx *ctx, e
 
 /* ---- arith ------------------------------------------------------------------------------- */
 
-static const char *const ARITH_KEYS[] = {"min_digits", "max_digits", "max_steps", "ops", NULL};
+static const char *const ARITH_KEYS[] = {"min_digits", "max_digits", "max_steps", "ops", "operands",
+                                         "working", NULL};
 
 static int arith_validate(const char *where, const suite_task *t, char *err, size_t errlen) {
     const cJSON *p = t->params;
@@ -49,6 +53,13 @@ static int arith_validate(const char *where, const suite_task *t, char *err, siz
         sv_int(where, p, "max_digits", 1, 6, err, errlen) ||
         sv_int(where, p, "max_steps", 1, 4, err, errlen))
         return 1;
+    const cJSON *mode = cJSON_GetObjectItemCaseSensitive(p, "operands");
+    if (mode && !(cJSON_IsString(mode) && (!strcmp(mode->valuestring, "digits") ||
+                                           !strcmp(mode->valuestring, "uniform")))) {
+        snprintf(err, errlen, "%s: params.operands: expected \"digits\" or \"uniform\", found %s",
+                 where, cJSON_IsString(mode) ? mode->valuestring : sv_type_name(mode));
+        return 1;
+    }
     if (sj_int(p, "min_digits", 2) > sj_int(p, "max_digits", 3)) {
         snprintf(err, errlen, "%s: params.min_digits: expected <= max_digits (%d), found %d", where,
                  sj_int(p, "max_digits", 3), sj_int(p, "min_digits", 2));
@@ -64,10 +75,93 @@ static int arith_validate(const char *where, const suite_task *t, char *err, siz
             return 1;
         }
     }
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(p, "working");
+    if (w && !(cJSON_IsString(w) && (!strcmp(w->valuestring, "lines") ||
+                                     !strcmp(w->valuestring, "columns")))) {
+        snprintf(err, errlen, "%s: params.working: expected \"lines\" or \"columns\", found %s",
+                 where, cJSON_IsString(w) ? w->valuestring : sv_type_name(w));
+        return 1;
+    }
+    if (w && !strcmp(w->valuestring, "columns") && sj_int(p, "max_steps", 2) != 1) {
+        snprintf(err, errlen, "%s: params.working: \"columns\" needs max_steps 1, found %d", where,
+                 sj_int(p, "max_steps", 2));
+        return 1;
+    }
     return 0;
 }
 
-static long long rand_digits(srng *r, int dmin, int dmax) {
+/* ---- column working ------------------------------------------------------------------------
+ * The reference completion of a one-step problem with params.working = "columns": the
+ * schoolbook method, one digit column per line, least significant first, so that every line is
+ * a one-digit fact plus a carry ("8 + 9 + 0 = 17") that a small model can learn, and the answer
+ * is read off the lines. Operands are >= 0 (the generators never draw negatives). */
+
+static int digits_of(long long v, int *d) { /* d[0] = units; returns the number of digits */
+    int n = 0;
+    do { d[n++] = (int)(v % 10); v /= 10; } while (v);
+    return n;
+}
+
+/* a + b, a, b >= 0: one line per column, "ak + bk + carry = s". */
+static void work_add(sbuf *w, long long a, long long b) {
+    int da[24] = {0}, db[24] = {0};
+    int na = digits_of(a, da), nb = digits_of(b, db), n = na > nb ? na : nb, c = 0;
+    for (int k = 0; k < n; k++) {
+        int s = da[k] + db[k] + c;
+        sbuf_printf(w, "%d + %d + %d = %d\n", da[k], db[k], c, s);
+        c = s / 10;
+    }
+}
+
+/* a − b, a >= b >= 0: "ak − bk − borrow = r", r a signed one-digit fact; where r < 0 the line
+ * goes on "+ 10 = d" and the next column borrows 1. No digit comparison is needed before a
+ * line is written: the sign of the fact decides the borrow. */
+static void work_sub(sbuf *w, long long a, long long b) {
+    int da[24] = {0}, db[24] = {0};
+    int na = digits_of(a, da), br = 0;
+    digits_of(b, db);
+    for (int k = 0; k < na; k++) {
+        int r = da[k] - db[k] - br;
+        sbuf_printf(w, "%d − %d − %d = %d", da[k], db[k], br, r);
+        if (r < 0) sbuf_printf(w, " + 10 = %d", r + 10);
+        sbuf_printf(w, "\n");
+        br = r < 0;
+    }
+}
+
+/* a × b, a, b >= 0: per digit bj of b a partial product by columns, each column two facts
+ * ("ak × bj + carry = m + carry = r": the times table, then a one-digit addition), its total
+ * ("a × bj·10^j = p"), each partial product after the first added by columns. */
+static void work_mul(sbuf *w, long long a, long long b) {
+    int da[24] = {0}, db[24] = {0};
+    int na = digits_of(a, da), nb = digits_of(b, db);
+    long long sum = 0, scale = 1;
+    for (int j = 0; j < nb; j++, scale *= 10) {
+        int c = 0;
+        for (int k = 0; k < na; k++) {
+            int m = da[k] * db[j], r = m + c;
+            sbuf_printf(w, "%d × %d + %d = %d + %d = %d\n", da[k], db[j], c, m, c, r);
+            c = r / 10;
+        }
+        long long part = a * db[j] * scale;
+        sbuf_printf(w, "%lld × %lld = %lld\n", a, db[j] * scale, part);
+        if (j > 0) {
+            sbuf_printf(w, "%lld + %lld\n", sum, part);
+            work_add(w, sum, part);
+        }
+        sum += part;
+    }
+}
+
+/* An operand: "digits" draws the number of digits in [dmin, dmax], then a number with exactly
+ * that many digits (never 0 or 1); "uniform" draws from [0, 10^dmax) as GPT-3's arithmetic
+ * tests do (2D+: two integers uniform in [0, 100)), so small numbers occur at their rate. */
+static long long rand_operand(srng *r, int uniform, int dmin, int dmax) {
+    if (uniform) {
+        long long hi = 1;
+        for (int i = 0; i < dmax; i++) hi *= 10;
+        return srng_range(r, 0, hi - 1);
+    }
     int d = (int)srng_range(r, dmin, dmax);
     long long lo = 1;
     for (int i = 1; i < d; i++) lo *= 10;
@@ -85,15 +179,17 @@ static int arith_make(const suite *s, const suite_task *t, int index, uint64_t s
     int dmin = sj_int(p, "min_digits", 2), dmax = sj_int(p, "max_digits", 3);
     int steps_max = sj_int(p, "max_steps", 2);
     const char *ops = sj_str(p, "ops") ? sj_str(p, "ops") : "+-*";
+    int uniform = sj_str(p, "operands") && !strcmp(sj_str(p, "operands"), "uniform");
+    int columns = sj_str(p, "working") && !strcmp(sj_str(p, "working"), "columns");
     srng r;
     srng_init(&r, seed);
     int steps = (int)srng_range(&r, 1, steps_max);
-    long long acc = rand_digits(&r, dmin, dmax);
+    long long acc = rand_operand(&r, uniform, dmin, dmax);
     sbuf expr = {0}, work = {0};
     sbuf_printf(&expr, "%lld", acc);
     for (int k = 0; k < steps; k++) {
         char op = ops[srng_below(&r, strlen(ops))];
-        long long b = rand_digits(&r, dmin, dmax);
+        long long b = rand_operand(&r, uniform, dmin, dmax);
         long long prev = acc;
         if (op == '+') acc += b;
         else if (op == '-') acc -= b;
@@ -107,7 +203,18 @@ static int arith_make(const suite *s, const suite_task *t, int index, uint64_t s
         } else {
             sbuf_printf(&expr, " %s %lld", sym, b);
         }
-        sbuf_printf(&work, "%lld %s %lld = %lld\n", prev, sym, b, acc);
+        if (!columns) {
+            sbuf_printf(&work, "%lld %s %lld = %lld\n", prev, sym, b, acc);
+        } else if (op == '+') {
+            work_add(&work, prev, b);
+        } else if (op == '*') {
+            work_mul(&work, prev, b);
+        } else if (prev >= b) {
+            work_sub(&work, prev, b);
+        } else { /* a − b = −(b − a) */
+            sbuf_printf(&work, "%lld − %lld = −(%lld − %lld)\n", prev, b, b, prev);
+            work_sub(&work, b, prev);
+        }
     }
     char ans[32];
     snprintf(ans, sizeof ans, "%lld", acc);

@@ -187,7 +187,7 @@ static void test_export(void) {
     int n1 = 0, n2 = 0, n3 = 0;
     char *a = export(0, &n1), *b = export(0, &n2), *t = export(1, &n3);
     CU_ASSERT_FATAL(a && b && t);
-    CU_ASSERT_EQUAL(n1, 10); /* arith + wordprob, 5 each; the loaders have no data here */
+    CU_ASSERT_EQUAL(n1, 35); /* arith, the five one-step tasks and wordprob, 5 each; no loader data */
     CU_ASSERT_STRING_EQUAL(a, b); /* byte-identical */
     char *sa = NULL, *st = NULL;
     char *la = strtok_r(a, "\n", &sa), *lt = strtok_r(t, "\n", &st);
@@ -209,7 +209,7 @@ static void test_export(void) {
         la = strtok_r(NULL, "\n", &sa); lt = strtok_r(NULL, "\n", &st);
         k++;
     }
-    CU_ASSERT_EQUAL(k, 10);
+    CU_ASSERT_EQUAL(k, 35);
     free(a); free(b); free(t);
 }
 

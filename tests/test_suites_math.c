@@ -81,6 +81,105 @@ static void test_arith(void) {
     suite_free(s);
 }
 
+/* GPT-3-style one-step tasks with column working: operands uniform in [0, 10^d), the answer
+ * from the independent evaluator, every working line a true one-digit fact, and for sums the
+ * answer read back off the column lines (last line's value, then the other lines' units digits
+ * from the bottom up). */
+static void test_arith_columns(void) {
+    static const struct { const char *task; int digits; const char *op; } T[] = {
+        {"arith_2da", 2, "+"}, {"arith_2ds", 2, "−"}, {"arith_3da", 3, "+"},
+        {"arith_3ds", 3, "−"}, {"arith_2dm", 2, "×"}};
+    for (size_t t = 0; t < sizeof T / sizeof T[0]; t++) {
+        suite *s = load_math(T[t].task, NULL, 0);
+        CU_ASSERT_FATAL(s != NULL);
+        CU_ASSERT_EQUAL(suite_task_count(&s->tasks[0]), 100);
+        suite_ctx ctx = {0};
+        int small = 0, negative = 0;
+        for (int i = 0; i < 100; i++) {
+            eval_sample x;
+            char err[V4_ERRLEN];
+            CU_ASSERT_EQUAL_FATAL(suite_task_sample(s, &s->tasks[0], i, &ctx, &x, err, sizeof err), 0);
+            const char *expr = cJSON_GetObjectItem(x.meta, "expression")->valuestring;
+            long long a, b, lim = T[t].digits == 2 ? 100 : 1000;
+            char op[8];
+            CU_ASSERT_EQUAL_FATAL(sscanf(expr, "%lld %7s %lld", &a, op, &b), 3);
+            CU_ASSERT_STRING_EQUAL(op, T[t].op);
+            CU_ASSERT(a >= 0 && a < lim && b >= 0 && b < lim);
+            small += a < lim / 10 || b < lim / 10;
+            ep = expr;
+            long long v = e_expr();
+            negative += v < 0;
+            char want[32];
+            snprintf(want, sizeof want, "%lld", v);
+            CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(x.target, "answer")->valuestring, want);
+            char *ref = strdup(cJSON_GetObjectItem(x.meta, "reference")->valuestring), *save = NULL;
+            int col_units[24], n_cols = 0, neg = 0;
+            long long last = -1;
+            for (char *ln = strtok_r(ref, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+                long long p, q, r, c, m, r2;
+                int used = 0;
+                char o1[8], o2[8];
+                if (!strncmp(ln, "#### ", 5)) { CU_ASSERT_STRING_EQUAL(ln + 5, want); continue; }
+                if (strstr(ln, " = −(")) { /* a − b = −(b − a), then b − a by columns */
+                    CU_ASSERT(sscanf(ln, "%lld − %lld = −(%lld − %lld)", &p, &q, &r, &c) == 4 &&
+                              p == c && q == r && p < q);
+                    neg = 1;
+                    continue;
+                }
+                if (sscanf(ln, "%lld %7s %lld %7s %lld = %lld%n", &p, o1, &q, o2, &r, &c, &used) == 6) {
+                    const char *tail = ln + used;
+                    CU_ASSERT(p < 10 && q < 10 && r < 10); /* one digit each */
+                    if (!strcmp(o1, "+")) {                /* ak + bk + carry = s */
+                        CU_ASSERT_EQUAL(c, p + q + r);
+                        CU_ASSERT_STRING_EQUAL(tail, "");
+                        col_units[n_cols++] = (int)(c % 10); last = c;
+                    } else if (!strcmp(o1, "−")) {         /* ak − bk − borrow = r [+ 10 = d] */
+                        CU_ASSERT_EQUAL(c, p - q - r);
+                        long long d = c;
+                        if (c < 0) {
+                            CU_ASSERT(sscanf(tail, " + 10 = %lld", &d) == 1 && d == c + 10);
+                        } else {
+                            CU_ASSERT_STRING_EQUAL(tail, "");
+                        }
+                        col_units[n_cols++] = (int)d;
+                    } else {                               /* ak × bj + carry = m + carry = r */
+                        CU_ASSERT_STRING_EQUAL(o1, "×");
+                        CU_ASSERT(sscanf(tail, " + %lld = %lld", &m, &r2) == 2 && c == p * q &&
+                                  m == r && r2 == c + r);
+                    }
+                } else if (sscanf(ln, "%lld %7s %lld = %lld", &p, o1, &q, &c) == 4) {
+                    CU_ASSERT_STRING_EQUAL(o1, "×");
+                    CU_ASSERT_EQUAL(c, p * q);
+                    n_cols = 0; last = -1;
+                } else {
+                    CU_ASSERT_EQUAL(sscanf(ln, "%lld + %lld", &p, &q), 2); /* partial sums */
+                    n_cols = 0; last = -1;
+                }
+            }
+            /* the answer read back off the column lines, the model's way */
+            char read[40];
+            size_t o = 0;
+            CU_ASSERT_FATAL(n_cols > 0 || !strcmp(T[t].op, "×"));
+            if (!strcmp(T[t].op, "−")) {
+                long long val = 0;
+                for (int k = n_cols - 1; k >= 0; k--) val = val * 10 + col_units[k];
+                snprintf(read, sizeof read, "%s%lld", neg && val ? "-" : "", val);
+                CU_ASSERT_STRING_EQUAL(read, want);
+            } else if (n_cols > 0) {                       /* sums, and products by two digits */
+                o = (size_t)snprintf(read, sizeof read, "%lld", last);
+                for (int k = n_cols - 2; k >= 0 && o + 1 < sizeof read; k--) read[o++] = (char)('0' + col_units[k]);
+                read[o] = 0;
+                CU_ASSERT_STRING_EQUAL(read, want);
+            }
+            free(ref);
+            eval_sample_free(&x);
+        }
+        CU_ASSERT(small > 0);                                    /* uniform, not fixed digits */
+        if (!strcmp(T[t].op, "−")) CU_ASSERT(negative > 20 && negative < 80);
+        suite_free(s);
+    }
+}
+
 /* each working line "a op b = c" must hold; the last line is "#### answer" */
 static void test_wordprob(void) {
     suite *s = load_math("wordprob", NULL, 0);
@@ -177,7 +276,7 @@ static void test_optional_missing(void) {
     suite *s = NULL;
     char err[V4_ERRLEN];
     CU_ASSERT_EQUAL_FATAL(suite_load("math", &ov, &s, err, sizeof err), 0);
-    CU_ASSERT_EQUAL(s->n_tasks, 2);
+    CU_ASSERT_EQUAL(s->n_tasks, 7); /* arith, the five one-step tasks, wordprob */
     CU_ASSERT_EQUAL(s->n_skipped, 2);
     suite_free(s);
     /* asked for explicitly: an error naming the file */
@@ -189,6 +288,7 @@ static void test_optional_missing(void) {
 
 static const test_case TESTS[] = {
     {"arith", test_arith},
+    {"arith_columns", test_arith_columns},
     {"wordprob", test_wordprob},
     {"gsm8k_loader", test_gsm8k_loader},
     {"math_loader", test_math_loader},

@@ -268,6 +268,32 @@ def t_model():
         check("force_topk with a repeated entry is refused", False)
     except ValueError as e:
         check("force_topk with a repeated entry is refused", "distinct" in str(e), str(e)[:60])
+    # force_experts: the same for the learned routes (record gives this model's own)
+    rec = {}
+    r2.forward(toks, qat=False, mtp=False, record=rec)
+    learned = [l for l in range(c.n_layers) if l >= c.n_hash]
+    routes = {l: rec[f"experts.{l}"].numpy().copy() for l in learned}
+    same = r2.forward(toks, qat=False, mtp=False, force_experts=routes)["logits"]
+    st = dict(r2.stats)
+    check("force_experts = own routes: identical logits, 0 differing rows",
+          torch.equal(base, same) and len(routes) > 0
+          and all(st[f"route_differ.{l}"] == 0 for l in routes), f"layers {sorted(routes)}")
+    l1 = learned[0]
+    swapped = {l: v.copy() for l, v in routes.items()}
+    swapped[l1][t, 0] = [e for e in range(c.n_experts) if e not in set(swapped[l1][t])][0]
+    moved = r2.forward(toks, qat=False, mtp=False, force_experts=swapped)["logits"]
+    st = dict(r2.stats)
+    check("force_experts with one swapped expert: 1 differing row, violation > 0, last row moves",
+          st[f"route_differ.{l1}"] == 1 and st[f"route_violation.{l1}"] > 0
+          and (moved[:t] - base[:t]).abs().max() < 1e-12
+          and (moved[t] - base[t]).abs().max() > 1e-6,
+          f"violation {st[f'route_violation.{l1}']:.3g}")
+    swapped[l1][t, 0] = swapped[l1][t, 1]
+    try:
+        r2.forward(toks, qat=False, mtp=False, force_experts=swapped)
+        check("force_experts with a repeated expert is refused", False)
+    except ValueError as e:
+        check("force_experts with a repeated expert is refused", "distinct" in str(e), str(e)[:60])
 
 
 def t_tokenizer():
@@ -289,7 +315,7 @@ def t_tokenizer():
     check("tokenizer: Split x3 (Isolated) + ByteLevel(no prefix space, no regex)",
           [x["type"] for x in pts] == ["Split"] * 3 + ["ByteLevel"]
           and all(x["behavior"] == "Isolated" for x in pts[:3])
-          and pts[0]["pattern"]["Regex"] == r"\p{N}{1,3}"
+          and pts[0]["pattern"]["Regex"] == r"\p{N}{1,2}"
           and not pts[3]["add_prefix_space"] and not pts[3]["use_regex"]
           and tok["model"]["byte_fallback"] is False and tok["decoder"]["type"] == "ByteLevel")
     text = ("Hello! 毕老师！1 + 1 = 2 ĠÑĤÐ²ÑĬÑĢ\n\ndef f(x):\n    return x * 2\n"
@@ -298,19 +324,21 @@ def t_tokenizer():
     check("tokenizer: decode(encode(x)) == x", tb.decode_ids(tok, enc) == text, f"{len(enc)} tokens")
     check("tokenizer: specials map to single ids",
           enc[-1] == 1 and v["<｜User｜>"] in enc and v["</think>"] in enc)
-    check("tokenizer: digits split in groups of 3",
-          [tb.decode_ids(tok, [i]) for i in tb.encode_text(tok, "1234567")][:1] == ["123"])
-    # --digit-group 1: every digit its own pre-token (the math experiment's tokenizer)
+    check("tokenizer: digits split in groups of 2 (every 2-digit string one token)",
+          [tb.decode_ids(tok, [i]) for i in tb.encode_text(tok, "1234567")] == ["12", "34", "56", "7"]
+          and all(f"{k:02d}" in v for k in range(100)))
+    # --digit-group 3: DeepSeek's own digit split, groups of up to three digits
     keep = tb.DIGIT_GROUP
     try:
-        tb.DIGIT_GROUP = 1
-        tok1, _, _ = tb.train_tokenizer(tb.generate_corpus(1, 200_000), 1024)
-        pieces = [tb.decode_ids(tok1, [i]) for i in tb.encode_text(tok1, "x = 1234567 + 89")]
-        check("tokenizer --digit-group 1: pattern \\p{N}, '1234567' -> 7 digit tokens",
-              tok1 is not None
-              and tok1["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] == r"\p{N}"
-              and pieces[pieces.index("1"):pieces.index("1") + 7] == list("1234567")
-              and "".join(pieces) == "x = 1234567 + 89", str(pieces))
+        tb.DIGIT_GROUP = 3
+        tok3, _, _ = tb.train_tokenizer(tb.generate_corpus(1, 200_000), 1024)
+        pieces = [tb.decode_ids(tok3, [i]) for i in tb.encode_text(tok3, "x = 1234567 + 89")]
+        check("tokenizer --digit-group 3: pattern \\p{N}{1,3}, no token spans a group boundary",
+              tok3 is not None
+              and tok3["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] == r"\p{N}{1,3}"
+              and "".join(pieces) == "x = 1234567 + 89"
+              and not any(len(p) > 3 and p.isdigit() for p in pieces)
+              and any(len(p) > 1 and p.isdigit() for p in pieces), str(pieces))
     finally:
         tb.DIGIT_GROUP = keep
 

@@ -4,7 +4,7 @@ tokenizer.json in the form of DeepSeek-V3/V4's (spec §14.1).
 
 Usage: /usr/bin/python3 scripts/reference/train_bpe.py --out models/tokenizer/tokenizer.json
        [--vocab 4096] [--seed 1] [--corpus-chars 1500000] [--corpus FILE ...]
-       [--digit-group 3]
+       [--digit-group 2]
 
 Output layout (ids):
   0 <｜begin▁of▁sentence｜> (BOS), 1 <｜end▁of▁sentence｜> (EOS), 2 <｜▁pad▁｜>,
@@ -42,7 +42,7 @@ from collections import Counter, defaultdict
 # ------------------------------------------------------------------------------------------------
 # DeepSeek's pre-tokenizer patterns (spec §14.1), written verbatim into tokenizer.json
 
-DIGIT_GROUP = 3  # longest run of digits in one pre-token (--digit-group; DeepSeek's \p{N}{1,3})
+DIGIT_GROUP = 2  # longest run of digits in one pre-token (--digit-group; DeepSeek's is 3, \p{N}{1,3})
 PAT_CJK = r"[一-龥぀-ゟ゠-ヿ]+"
 PAT_MAIN = (r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?"""
             r"""[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""")
@@ -180,7 +180,7 @@ def _match_digits(s, i):
 
 
 def digit_pattern():
-    """The digit split's regex: DeepSeek's \\p{N}{1,3}, or \\p{N} with --digit-group 1."""
+    """The digit split's regex: \\p{N}{1,DIGIT_GROUP} (DeepSeek's \\p{N}{1,3}), \\p{N} for 1."""
     return r"\p{N}" if DIGIT_GROUP == 1 else r"\p{N}{1,%d}" % DIGIT_GROUP
 
 
@@ -616,9 +616,10 @@ def main():
                     help="size of the generated corpus in characters")
     ap.add_argument("--corpus", nargs="*", default=[],
                     help="train on these UTF-8 text files instead of the generated corpus")
-    ap.add_argument("--digit-group", type=int, default=3,
-                    help="longest run of digits kept in one pre-token (default 3 = DeepSeek's "
-                         "\\p{N}{1,3}; 1 = every digit its own token)")
+    ap.add_argument("--digit-group", type=int, default=2,
+                    help="longest run of digits kept in one pre-token (default 2: \\p{N}{1,2}, "
+                         "the shipped tokenizer's; 3 = DeepSeek's \\p{N}{1,3}; 1 = one digit "
+                         "per token)")
     args = ap.parse_args()
     global DIGIT_GROUP
     if not 1 <= args.digit_group <= 3:

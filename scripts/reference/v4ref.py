@@ -286,6 +286,7 @@ class V4Ref:
         self.qat = False
         self.stats = {}
         self.force_topk = {}   # forward(force_topk=...): {layer: [T, index_topk]} selections
+        self.force_experts = {}  # forward(force_experts=...): {layer: [T, n_act]} routes
 
     # -- helpers ---------------------------------------------------------------------------------
     def w(self, name):
@@ -503,6 +504,32 @@ class V4Ref:
             h = h * g.unsqueeze(-1)
         return self.lin(name + ".w2", h)
 
+    def forced_routes(self, biased, own, force, lid):
+        """The expert choices `force` [T, n_act] of another implementation instead of this one's
+        own top-k `own` of the biased router scores (a float32 model and this float64 one can
+        pick differently where two experts' scores tie to ~1e-8). Each forced row must hold
+        n_act distinct experts (else ValueError). Returns (forced idx, rows whose set differs
+        from own, max over those rows of the best left-out score minus the worst forced one,
+        relative to the row's max |score|; -inf when no row differs)."""
+        c = self.cfg
+        f = torch.as_tensor(np.asarray(force, dtype=np.int64))
+        T = biased.shape[0]
+        if f.shape != (T, c.n_act) or int(f.min()) < 0 or int(f.max()) >= c.n_experts or \
+                any(len(set(r.tolist())) != c.n_act for r in f):
+            raise ValueError(f"force_experts layer {lid}: expected [{T}, {c.n_act}] distinct "
+                             f"experts in [0, {c.n_experts}), found shape {tuple(f.shape)}")
+        differ, violation = 0, -math.inf
+        for t in range(T):
+            fs = set(f[t].tolist())
+            if fs != set(own[t].tolist()):
+                differ += 1
+                inn = torch.zeros(c.n_experts, dtype=torch.bool)
+                inn[f[t]] = True
+                scale = max(biased[t].abs().max().item(), 1e-30)
+                violation = max(violation, (biased[t][~inn].max().item()
+                                            - biased[t][inn].min().item()) / scale)
+        return f, differ, violation
+
     def moe(self, a, tokens, pfx, is_hash, lid, record):
         c = self.cfg
         T = a.shape[0]
@@ -517,6 +544,11 @@ class V4Ref:
             kth = biased.gather(1, order[:, c.n_act - 1:c.n_act])
             nxt = biased.gather(1, order[:, c.n_act:c.n_act + 1])
             self.stats[f"route_margin.{lid}"] = float((kth - nxt).min())
+            force = self.force_experts.get(lid)
+            if force is not None:
+                idx, differ, violation = self.forced_routes(biased, idx, force, lid)
+                self.stats[f"route_differ.{lid}"] = differ
+                self.stats[f"route_violation.{lid}"] = violation
         g = s.gather(1, idx)
         g = g / g.sum(-1, keepdim=True) * c.route_scale
         if record is not None:
@@ -551,7 +583,8 @@ class V4Ref:
         h = rmsnorm(h, self.w(pfx + "norm.weight"), self.cfg.eps)
         return h @ self.w("head.weight").T
 
-    def forward(self, tokens, qat=False, record=None, mtp=True, force_topk=None):
+    def forward(self, tokens, qat=False, record=None, mtp=True, force_topk=None,
+                force_experts=None):
         """tokens: list/array of ids (positions 0..T-1). Returns dict with 'logits' [T, V],
         'hidden' list of [T, n, D] after each block, 'embed' [T, D], 'final' streams and (when the
         model has an MTP block and mtp=True) 'mtp_logits' [T-1, V].
@@ -562,15 +595,19 @@ class V4Ref:
         top-k of the float64 scores lands in self.stats: force_differ.L (queries whose set
         differs from this one's) and force_violation.L (max over queries of the best left-out
         score minus the worst forced one, relative to the query's max |score|; <= 0 when the
-        forced set is a top-k here too)."""
+        forced set is a top-k here too).
+        force_experts: {layer: int array [T, n_act]} - the same for the learned routes of the
+        MoE layers (hash layers ignore it): route_differ.L and route_violation.L."""
         prev = torch.get_default_dtype()
         torch.set_default_dtype(self.dtype)
         self.force_topk = force_topk or {}
+        self.force_experts = force_experts or {}
         try:
             return self._forward(tokens, qat, record, mtp)
         finally:
             torch.set_default_dtype(prev)
             self.force_topk = {}
+            self.force_experts = {}
 
     def _forward(self, tokens, qat, record, mtp):
         c = self.cfg

@@ -180,13 +180,24 @@ def load_reference(model_dir):
     return v4ref.V4Ref(model_dir)
 
 
-def reference_forced(model_dir, tokens, topk):
-    """v4ref (float64) logits with the CSA selections `topk` of another implementation, and
-    v4ref's stats (force_differ.L / force_violation.L per CSA layer)."""
+def reference_forced(model_dir, tokens, topk, routes):
+    """v4ref (float64) logits with the CSA selections `topk` of the engine and the learned
+    expert routes `routes` ({layer: [T, k]}) of the float32 model, and v4ref's stats
+    (force_differ.L / force_violation.L per CSA layer, route_differ.L / route_violation.L per
+    learned-routing layer)."""
     ref = load_reference(model_dir)
     force = {l: torch.from_numpy(topk[l].astype(np.int64)) for l in range(topk.shape[0])}
-    out = ref.forward(tokens, qat=False, mtp=False, force_topk=force)
+    out = ref.forward(tokens, qat=False, mtp=False, force_topk=force, force_experts=routes)
     return out["logits"].numpy(), ref.stats
+
+
+def float32_routes(m):
+    """The learned-routing MoE layers' expert choices {layer: [T, k]} of the float32 model's
+    last forward (batch 1). The engine exposes its CSA selections but not its routes; its
+    logits match this model's to ~1e-4 (the "plain" figure), which a route taken differently
+    at any position would break by far more."""
+    return {l: b.ffn.last_idx.numpy() for l, b in enumerate(m.layers)
+            if not b.ffn.gate.is_hash and getattr(b.ffn, "last_idx", None) is not None}
 
 
 def verify_tokens(args, vocab):
@@ -318,7 +329,7 @@ def main():
             eng, topk = engine_logits(args.engine, out_dir, toks, cfg)
             d = np.abs(eng - pt)
             try:
-                rl, st = reference_forced(out_dir, toks, topk)
+                rl, st = reference_forced(out_dir, toks, topk, float32_routes(m))
             except ValueError as e:     # the engine's trace is not a set of visible entries
                 print(f"export: verify {out_dir}: engine top-k trace: {e} -> FAIL",
                       file=sys.stderr)
@@ -328,12 +339,17 @@ def main():
             layers = sorted(int(k.split(".")[1]) for k in st if k.startswith("force_differ."))
             differ = sum(st[f"force_differ.{l}"] for l in layers)
             viol = max([st[f"force_violation.{l}"] for l in layers] or [-np.inf])
+            rlay = sorted(int(k.split(".")[1]) for k in st if k.startswith("route_differ."))
+            rdiffer = sum(st[f"route_differ.{l}"] for l in rlay)
+            rviol = max([st[f"route_violation.{l}"] for l in rlay] or [-np.inf])
             agree = float((eng.argmax(-1) == rl.argmax(-1)).mean())
-            ok = dr.max() <= args.tol and viol <= args.tie_tol
+            ok = dr.max() <= args.tol and viol <= args.tie_tol and rviol <= args.tie_tol
             print(f"export: verify {out_dir}: engine vs v4ref (float64) over {len(toks)} tokens: "
                   f"CSA selections differ at {differ} of {len(toks) * len(layers)} queries, "
-                  f"worst relative tie {max(viol, 0.0):.2g} (tie tol {args.tie_tol}); with the "
-                  f"engine's selections max |diff| {dr.max():.3g} (mean {dr.mean():.3g}), argmax "
+                  f"worst relative tie {max(viol, 0.0):.2g} (tie tol {args.tie_tol}); learned "
+                  f"expert routes (float32's) differ at {rdiffer} of {len(toks) * len(rlay)}, "
+                  f"worst relative tie {max(rviol, 0.0):.2g}; with these choices "
+                  f"max |diff| {dr.max():.3g} (mean {dr.mean():.3g}), argmax "
                   f"agreement {agree * 100:.2f}% -> {'ok' if ok else 'FAIL'} (tol {args.tol}); "
                   f"plain engine vs float32 PyTorch: max |diff| {d.max():.3g}")
             rc |= 0 if ok else 1
@@ -342,6 +358,8 @@ def main():
                 json.dump({"tokens": len(toks), "reference": "scripts/reference/v4ref.py float64",
                            "csa_queries": len(toks) * len(layers), "selections_differ": differ,
                            "worst_relative_tie": max(viol, 0.0), "tie_tol": args.tie_tol,
+                           "routes_total": len(toks) * len(rlay), "routes_differ": rdiffer,
+                           "worst_route_tie": max(rviol, 0.0),
                            "max_abs_diff": float(dr.max()), "mean_abs_diff": float(dr.mean()),
                            "argmax_agreement": agree, "tol": args.tol, "ok": bool(ok),
                            "plain_vs_float32_pytorch_max_abs_diff": float(d.max())}, f)

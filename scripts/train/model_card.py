@@ -91,6 +91,42 @@ def pct(v):
         return "–"
 
 
+def verify_section(args):
+    """The card's "Engine check" lines from verify.json of the BF16 and FP8 copies."""
+    vrows = []
+    for d in (args.model, args.model.rstrip("/") + "-fp8"):
+        vp = os.path.join(d, "verify.json")
+        if os.path.exists(vp):
+            v = json.load(open(vp))
+            routes = (f"{v['routes_differ']} of {v['routes_total']} (worst tie "
+                      f"{v['worst_route_tie']:.2g})" if "routes_total" in v else "–")
+            vrows.append(f"| {os.path.basename(d.rstrip('/'))} | {v['tokens']} | "
+                         f"{v['selections_differ']} of {v['csa_queries']} "
+                         f"(worst tie {v['worst_relative_tie']:.2g}) | {routes} | "
+                         f"{v['max_abs_diff']:.2g} | "
+                         f"{v['argmax_agreement'] * 100:.2f} % | "
+                         f"{v['plain_vs_float32_pytorch_max_abs_diff']:.2g} | "
+                         f"{'ok' if v['ok'] else 'FAIL'} |")
+    if not vrows:
+        return []
+    return ["", "## Engine check (export.py --verify, QAT off)", "",
+            "The C engine against scripts/reference/v4ref.py (float64) on one training-format "
+            "sequence: the engine's CSA top-k selections must be a top-k of the float64 index "
+            "scores up to float ties (1e-4 relative), the learned expert routes (top-2 of 4) "
+            "are the float32 model's — whose logits the engine matches, column \"plain\" — and "
+            "must be a top-2 of the float64 router scores up to the same tie tolerance, and with "
+            "those choices the logits must agree within 1e-3. The plain difference from the "
+            "float32 PyTorch training model (its own choices) is shown beside: one selection or "
+            "route that flips at a tie moves the logits of its position by up to units.", "",
+            "| copy | tokens | CSA selections unlike float64's | expert routes unlike "
+            "float64's | max abs logit diff | argmax agreement | plain vs float32 PyTorch | |",
+            "|---|---|---|---|---|---|---|---|"] + vrows
+
+
+# the math suite's one-step tasks: the issue's "2–3 digit arithmetic"
+ONE_STEP = ("arith_2da", "arith_2ds", "arith_3da", "arith_3ds", "arith_2dm")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="models/tiny-v4")
@@ -134,6 +170,15 @@ def main():
         ("mHC", f"{cfg['hc_mult']} streams, Sinkhorn {cfg['hc_sinkhorn_iters']} iterations"),
         ("max positions", str(cfg["max_position_embeddings"])),
     ]
+    tkp = os.path.join(args.model, "tokenizer.json")
+    if os.path.exists(tkp):
+        tkj = json.load(open(tkp, encoding="utf-8"))
+        pre = (tkj.get("pre_tokenizer") or {}).get("pretokenizers") or []
+        digits = next((p["pattern"]["Regex"] for p in pre if p.get("type") == "Split"
+                       and "p{N}" in str(p.get("pattern", {}).get("Regex", ""))), "?")
+        rows.append(("tokenizer", f"byte-level BPE, {len(tkj['model']['vocab'])} ids, DeepSeek's "
+                     f"pre-tokenizer form with the digit split `{digits}` (DeepSeek's: "
+                     "`\\p{N}{1,3}`), DeepSeek's special tokens"))
     L += [f"| {a} | {b} |" for a, b in rows]
     L += ["", "## Training", ""]
     tj = os.path.join(args.model, "training.json")
@@ -184,7 +229,13 @@ def main():
                  + (f"; copy-head read-out loss weight {t.get('copy_out')} (each copy head's own "
                     f"output through the frozen final norm + LM head)"
                     if float(t.get("copy_out", 0) or 0) else ""))
-    if int(t.get("warmup_tokens", 0) or 0):
+    wm = float(t.get("warmup_math", 0) or 0)
+    if int(t.get("warmup_tokens", 0) or 0) and wm:
+        L.append(f"- warm-up: the first {int(t['warmup_tokens']):,} tokens are the synthetic copy "
+                 f"tasks ({(1 - wm) * 100:.0f} %) and the math data ({wm * 100:.0f} %: column "
+                 "working is digit copying plus one-digit facts; stage 0 below), then the suite "
+                 "curriculum")
+    elif int(t.get("warmup_tokens", 0) or 0):
         L.append(f"- copy-only warm-up: the first {int(t['warmup_tokens']):,} tokens are the synthetic "
                  "copy tasks alone (stage 0 below), then the suite curriculum")
     canon = str(t.get("copy_canon", 0) or 0)
@@ -243,28 +294,7 @@ def main():
             L += [f"| {k} | {len(v)} | {sum(v) / len(v):.3f} |" for k, v in sorted(per.items())]
     if os.path.exists(os.path.join(args.model, "loss.png")):
         L += ["", "![loss curves](loss.png)"]
-    vrows = []
-    for d in (args.model, args.model.rstrip("/") + "-fp8"):
-        vp = os.path.join(d, "verify.json")
-        if os.path.exists(vp):
-            v = json.load(open(vp))
-            vrows.append(f"| {os.path.basename(d.rstrip('/'))} | {v['tokens']} | "
-                         f"{v['selections_differ']} of {v['csa_queries']} "
-                         f"(worst tie {v['worst_relative_tie']:.2g}) | {v['max_abs_diff']:.2g} | "
-                         f"{v['argmax_agreement'] * 100:.2f} % | "
-                         f"{v['plain_vs_float32_pytorch_max_abs_diff']:.2g} | "
-                         f"{'ok' if v['ok'] else 'FAIL'} |")
-    if vrows:
-        L += ["", "## Engine check (export.py --verify, QAT off)", "",
-              "The C engine against scripts/reference/v4ref.py (float64) on one training-format "
-              "sequence: the engine's CSA top-k selections must be a top-k of the float64 index "
-              "scores up to float ties (1e-4 relative), and with those selections the logits must "
-              "agree within 1e-3. The plain difference from the float32 PyTorch training model "
-              "(its own selections) is shown beside: one selection that flips at a tie moves "
-              "the logits of its position by up to tenths.", "",
-              "| copy | tokens | CSA selections unlike float64's | max abs logit diff | "
-              "argmax agreement | plain vs float32 PyTorch | |", "|---|---|---|---|---|---|---|"]
-        L += vrows
+    verify_at = len(L)     # the engine check is read last (export may rewrite verify.json)
     L += ["", "## Scores (held-out eval seeds, greedy, `v4eval run`, QAT " + args.qat + ")", ""]
     runs = [(s, s, None, None, None) for s in args.suites.split(",") if s]
     if args.niah_focus:
@@ -310,6 +340,15 @@ def main():
                         L.append(f"| {t} | {fmt(r)} | {r['n']} |")
                         break
         L.append("")
+        one = [r for r in res if r["task"] in ONE_STEP and r["length"] in ("0", "all")]
+        if suite == "math" and one:
+            n1 = sum(int(r["n"]) for r in one)
+            v1 = sum(float(r["value"]) * int(r["n"]) for r in one) / max(1, n1)
+            L += [f"2–3 digit arithmetic (the issue's math target; the five one-step tasks "
+                  f"{', '.join(sorted(r['task'] for r in one))} — GPT-3's 2D+ 2D− 3D+ 3D− 2D×, "
+                  f"operands uniform in [0, 10^d)): **{pct(v1)} %** over {n1} samples. `arith` is "
+                  f"a three-step chain with × (answers up to 12 digits), `wordprob` word "
+                  f"problems; neither is in this average.", ""]
         split = window_split(run_dir, cfg["sliding_window"]) if tasks and suite == "longctx" else {}
         if split and title != suite:
             W = cfg["sliding_window"]
@@ -325,6 +364,7 @@ def main():
                     cells.append(f"{c['in'][0]}/{c['in'][1]} · {c['out'][0]}/{c['out'][1]}" if c else "–")
                 L.append(f"| {tk} | " + " | ".join(cells) + " |")
             L.append("")
+    L[verify_at:verify_at] = verify_section(args)
     out = os.path.join(args.model, "MODEL_CARD.md")
     with open(out, "w") as f:
         f.write("\n".join(L) + "\n")

@@ -44,9 +44,14 @@
 #   TRAIN_COPY_REP=1  the copy tasks include copy_rep, spans over a 4-32-token pool in which
 #                  every token repeats (copy_data.py; recipe 5: 1, the others: 0)
 #   TRAIN_TASK_SHARES  recipe 5: shares of math, code and tool calls in each curriculum stage
-#                  (default 0.03,0.08,0.35, the shipped model's; r21 before it had
-#                  0.06,0.10,0.30 and r16 0.10,0.12,0.24; their sum is kept at 0.46, the
-#                  rest is copy tasks and retrieval)
+#                  (default 0.05,0.07,0.34, the shipped model's; r22 before it had
+#                  0.03,0.08,0.35, r21 0.06,0.10,0.30 and r16 0.10,0.12,0.24; their sum is
+#                  kept at 0.46, the rest is copy tasks and retrieval)
+#   TRAIN_WARMUP_MATH  recipe 5: the share of math.jsonl in the copy warm-up stage (default
+#                  0.3; 0 = copy tasks only, r22 and before). Recipe 5's math data is the
+#                  GPT-3-style one-step tasks (arith_2da … arith_2dm, column working) and the
+#                  word problems; the three-step chain (arith) is left out, its 12-digit
+#                  products are beyond the model (scripts/train/README.md "Arithmetic")
 #   TRAIN_TOOL_IRREL  recipe 5: the share of the tool-call tokens that goes to tool_irrelevance
 #                  (its own file, toolcall_irrel.jsonl; default 0.08 — at its natural weight,
 #                  one file for all five categories, it took 17 % of them for a category the
@@ -193,7 +198,7 @@ if ! "$PY" -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$COPY_SUP" 2>/
   [ -z "${TRAIN_COPY_CONTEXT:-}" ] || [ "$CTX" = 0 ] || { echo "run.sh: TRAIN_COPY_CONTEXT: needs the copy loss (recipe 4 or 5, TRAIN_COPY_SUP > 0)" >&2; exit 2; }
   CTX=0
 fi
-SHARES=${TRAIN_TASK_SHARES:-0.03,0.08,0.35}
+SHARES=${TRAIN_TASK_SHARES:-0.05,0.07,0.34}
 IFS=, read -r SH_MATH SH_CODE SH_TOOL SH_EXTRA <<< "$SHARES"
 $PY -c '
 import sys
@@ -206,6 +211,17 @@ if v is None or sys.argv[4] or min(v) < 0 or abs(sum(v) - 0.46) > 1e-9:
              "summing to 0.46, found %r" % ",".join(a for a in sys.argv[1:] if a))
 ' "$SH_MATH" "$SH_CODE" "$SH_TOOL" "${SH_EXTRA:-}" || exit 2
 [ "$RECIPE" = 5 ] || [ -z "${TRAIN_TASK_SHARES:-}" ] || { echo "run.sh: TRAIN_TASK_SHARES: recipe 5 only" >&2; exit 2; }
+if [ "$RECIPE" = 5 ]; then WMATH=${TRAIN_WARMUP_MATH:-0.3}; else WMATH=${TRAIN_WARMUP_MATH:-0}; fi
+[ "$RECIPE" = 5 ] || [ "$WMATH" = 0 ] || { echo "run.sh: TRAIN_WARMUP_MATH: recipe 5 only" >&2; exit 2; }
+$PY -c '
+import sys
+try:
+    f = float(sys.argv[1])
+except ValueError:
+    f = -1.0
+if not 0.0 <= f < 1.0:
+    sys.exit("run.sh: TRAIN_WARMUP_MATH: expected a share in [0, 1), found %r" % sys.argv[1])
+' "$WMATH" || exit 2
 if [ "$RECIPE" = 5 ]; then IRREL=${TRAIN_TOOL_IRREL:-0.08}; else IRREL=${TRAIN_TOOL_IRREL:-natural}; fi
 [ "$RECIPE" = 5 ] || [ "$IRREL" = natural ] || { echo "run.sh: TRAIN_TOOL_IRREL: recipe 5 only" >&2; exit 2; }
 if [ "$IRREL" != natural ]; then
@@ -280,7 +296,14 @@ t0=$(date +%s)
 echo "== 0/4 selftest of the trainable model (v4ref, streaming compressor, gradients, determinism)"
 $PY scripts/train/selftest.py
 echo "== 1/4 training data (train seed space) -> $D"
-$V4 gen-train --suite math --n $N_MATH --tokenizer $TOK --out $D/math.jsonl
+if [ "$RECIPE" = 5 ]; then
+  # the one-step tasks (GPT-3's 2D+ 2D- 3D+ 3D- 2Dx, column working) and the word problems
+  MATH_TASKS=(--task arith_2da --task arith_2ds --task arith_3da --task arith_3ds --task arith_2dm
+              --task wordprob)
+else
+  MATH_TASKS=()
+fi
+$V4 gen-train --suite math "${MATH_TASKS[@]}" --n $N_MATH --tokenizer $TOK --out $D/math.jsonl
 $V4 gen-train --suite code --n $N_CODE --tokenizer $TOK --out $D/code.jsonl
 if [ "$IRREL" = natural ]; then
   $V4 gen-train --suite toolcall --n $N_TOOL --tokenizer $TOK --out $D/toolcall.jsonl
@@ -351,7 +374,14 @@ if [ "$RECIPE" = 5 ]; then
   else WARM=${TRAIN_WARMUP_TOKENS:-2400000}; fi
   case "$WARM" in ''|0|*[!0-9]*) echo "run.sh: TRAIN_WARMUP_TOKENS: expected a positive integer, found '$WARM'" >&2; exit 2;; esac
   [ "$WARM" -lt "$TOKENS" ] || { echo "run.sh: TRAIN_WARMUP_TOKENS ($WARM) must be below TRAIN_TOKENS ($TOKENS)" >&2; exit 2; }
-  STAGES="512:$D/copy.jsonl;$STAGES"
+  # with TRAIN_WARMUP_MATH the warm-up also carries the math data: its column working is
+  # digit copying plus one-digit facts, learnt from the first steps on
+  if $PY -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$WMATH"; then
+    WCOPY=$($PY -c 'import sys; print("%.6g" % (1.0 - float(sys.argv[1])))' "$WMATH")
+    STAGES="512:$D/copy.jsonl@$WCOPY,$D/math.jsonl@$WMATH;$STAGES"
+  else
+    STAGES="512:$D/copy.jsonl;$STAGES"
+  fi
   REST=$((TOKENS - WARM))
   FRAC="$WARM,$((REST * 3 / 10)),$((REST * 4 / 10)),$((REST - REST * 3 / 10 - REST * 4 / 10))"
 fi
@@ -379,7 +409,7 @@ t3=$(date +%s)
 ARCH_JSON=${ARCH:-"{}"}
 cat > "$MODEL_DIR/training.json" <<EOF
 {"recipe": $RECIPE, "tokens_budget": $TOKENS, "batch_tokens": $BATCH, "lr": $LR, "threads": $THREADS, "procs": $PROCS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
- "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "$COPY_HEADS", "copy_window_first": $WFIRST, "copy_canon": "$CANON", "copy_context": $CTX, "copy_rep": $CREP, "task_shares": "$SHARES", "tool_irrel": "$IRREL", "prev_sup": $PREV_SUP, "prev_heads": "0:0",
+ "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "$COPY_HEADS", "copy_window_first": $WFIRST, "copy_canon": "$CANON", "copy_context": $CTX, "copy_rep": $CREP, "task_shares": "$SHARES", "tool_irrel": "$IRREL", "warmup_math": $WMATH, "prev_sup": $PREV_SUP, "prev_heads": "0:0",
  "config_overrides": $ARCH_JSON,
  "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON, "copy_out": $COPY_OUT, "head_init_embed": $HEAD_INIT, "warmup_tokens": $WARM,
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$STAGES",

@@ -654,6 +654,7 @@ class MoE(nn.Module):
             ge = (g * hit).sum(-1)[rows][:, None]
             y = y.index_add(0, rows, self.experts[e](x[rows], ge))
         self.load = counts
+        self.last_idx = idx.detach()    # [BT, k] the routes taken (export.py's verification)
         return y.view(B, T, D)
 
 
