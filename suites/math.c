@@ -46,20 +46,18 @@ static int finish(const suite_task *t, const char *user, const suite_ctx *ctx, e
 static const char *const ARITH_KEYS[] = {"min_digits", "max_digits", "max_steps", "ops", "operands",
                                          "working", NULL};
 
+static const char *const OPERANDS[] = {"digits", "uniform", NULL};
+static const char *const WORKING[] = {"lines", "columns", NULL};
+
 static int arith_validate(const char *where, const suite_task *t, char *err, size_t errlen) {
     const cJSON *p = t->params;
     if (sv_known(where, p, ARITH_KEYS, err, errlen) ||
         sv_int(where, p, "min_digits", 1, 6, err, errlen) ||
         sv_int(where, p, "max_digits", 1, 6, err, errlen) ||
-        sv_int(where, p, "max_steps", 1, 4, err, errlen))
+        sv_int(where, p, "max_steps", 1, 4, err, errlen) ||
+        sv_enum(where, p, "operands", OPERANDS, err, errlen) ||
+        sv_enum(where, p, "working", WORKING, err, errlen))
         return 1;
-    const cJSON *mode = cJSON_GetObjectItemCaseSensitive(p, "operands");
-    if (mode && !(cJSON_IsString(mode) && (!strcmp(mode->valuestring, "digits") ||
-                                           !strcmp(mode->valuestring, "uniform")))) {
-        snprintf(err, errlen, "%s: params.operands: expected \"digits\" or \"uniform\", found %s",
-                 where, cJSON_IsString(mode) ? mode->valuestring : sv_type_name(mode));
-        return 1;
-    }
     if (sj_int(p, "min_digits", 2) > sj_int(p, "max_digits", 3)) {
         snprintf(err, errlen, "%s: params.min_digits: expected <= max_digits (%d), found %d", where,
                  sj_int(p, "max_digits", 3), sj_int(p, "min_digits", 2));
@@ -75,14 +73,8 @@ static int arith_validate(const char *where, const suite_task *t, char *err, siz
             return 1;
         }
     }
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(p, "working");
-    if (w && !(cJSON_IsString(w) && (!strcmp(w->valuestring, "lines") ||
-                                     !strcmp(w->valuestring, "columns")))) {
-        snprintf(err, errlen, "%s: params.working: expected \"lines\" or \"columns\", found %s",
-                 where, cJSON_IsString(w) ? w->valuestring : sv_type_name(w));
-        return 1;
-    }
-    if (w && !strcmp(w->valuestring, "columns") && sj_int(p, "max_steps", 2) != 1) {
+    const char *w = sj_str(p, "working");
+    if (w && !strcmp(w, "columns") && sj_int(p, "max_steps", 2) != 1) {
         snprintf(err, errlen, "%s: params.working: \"columns\" needs max_steps 1, found %d", where,
                  sj_int(p, "max_steps", 2));
         return 1;
