@@ -245,6 +245,8 @@ def main():
                  + "): a target and a key match when they are the same token or one is the "
                  "other with a leading space (' Seoul' in a request, 'Seoul' after `>` in a "
                  "DSML parameter)")
+    if t.get("copy_skip"):
+        L.append(f"- no copy loss on the samples of tasks {t['copy_skip']} (prefixes)")
     if int(t.get("copy_context", 0) or 0):
         L.append(f"- context-matched copy targets: where the target token has several copies in "
                  f"the window, the copy loss keeps those whose preceding tokens agree longest "
@@ -274,11 +276,13 @@ def main():
               "", "| stage | max tokens | share of the budget | files (token share) |", "|---|---|---|---|"]
         for i, spec in enumerate(t["stages"].split(";")):
             ml, files = spec.split(":", 1)
-            fs = []
-            for f in files.split(","):
-                name, _, sh = f.partition("@")
-                fs.append(f"{os.path.basename(name).replace('.jsonl', '')}"
-                          + (f" {float(sh) * 100:.0f} %" if sh else ""))
+            parts = [f.partition("@")[::2] for f in files.split(",")]
+            # v4train's rule: with every file shared, the shares are normalised to sum to 1
+            # (r24's sum to 1.07); beside plain files they stand as given
+            tot = sum(float(sh) for _, sh in parts if sh)
+            norm = tot if tot and all(sh for _, sh in parts) else 1.0
+            fs = [f"{os.path.basename(name).replace('.jsonl', '')}"
+                  + (f" {float(sh) / norm * 100:.1f} %" if sh else "") for name, sh in parts]
             share = fr[i] / sum(fr) if i < len(fr) else float("nan")
             L.append(f"| {i} | {ml} | {share * 100:.0f} % | {', '.join(fs)} |")
     if os.path.exists(lc):

@@ -15,10 +15,10 @@
 #   TRAIN_RECIPE   5 (default: the recipe of the shipped models/tiny-v4 — five layers in
 #                  DeepSeek-V4-Flash's schedule [window, window, CSA, HCA, CSA] with a 2048-token
 #                  sliding window, a copy-only warm-up stage of 2.4 M tokens, then recipe 4's
-#                  curriculum with more copy tasks, 9.6 M tokens in all over two data-parallel
+#                  curriculum with more copy tasks, 10.8 M tokens in all over two data-parallel
 #                  processes; copy heads 1:0 (window-only), 2:0 and 4:0 (CSA), their loss on
 #                  the context-matched copies, copy_rep spans among the copy tasks;
-#                  task shares 0.03,0.08,0.35 with tool_irrelevance at 8 % of the tool share;
+#                  task shares 0.12,0.07,0.34 with tool_irrelevance at 8 % of the tool share;
 #                  copy read-out loss and embedding-initialised LM head; scripts/train/README.md
 #                  "Fifth recipe"),
 #                  4 (the previous default: four layers [window, CSA, HCA, CSA], recipe 3 +
@@ -37,6 +37,10 @@
 #                  from ' Seoul' in a request into '>Seoul' of a DSML parameter is supervised
 #                  (v4train.py --copy-canon): all (every sample; recipe 5's default), tool
 #                  (the tool-call samples only) or 0 (off; the other recipes' default)
+#   TRAIN_COPY_SKIP  task-name prefixes (comma-separated) whose samples get no copy loss of
+#                  any kind (v4train.py --copy-skip-tasks; default none). E.g. arith: a
+#                  column line reads a digit out of a two-digit token, and the copy loss
+#                  pointed it at the same digit token on an earlier line (README "More math")
 #   TRAIN_COPY_CONTEXT  copy loss on the window copies of the target whose preceding tokens
 #                  agree longest (up to this many) with the query's last tokens — the source
 #                  of a repeated token (v4train.py --copy-context; recipe 5: 3, the others: 0 =
@@ -44,9 +48,10 @@
 #   TRAIN_COPY_REP=1  the copy tasks include copy_rep, spans over a 4-32-token pool in which
 #                  every token repeats (copy_data.py; recipe 5: 1, the others: 0)
 #   TRAIN_TASK_SHARES  recipe 5: shares of math, code and tool calls in each curriculum stage
-#                  (default 0.05,0.07,0.34, the shipped model's; r22 before it had
-#                  0.03,0.08,0.35, r21 0.06,0.10,0.30 and r16 0.10,0.12,0.24; their sum is
-#                  kept at 0.46, the rest is copy tasks and retrieval)
+#                  (default 0.12,0.07,0.34, r24's; r23 had 0.05,0.07,0.34, r22 0.03,0.08,0.35,
+#                  r21 0.06,0.10,0.30 and r16 0.10,0.12,0.24). Beside them the copy tasks and
+#                  retrieval files hold 0.54 of each stage; v4train normalises a stage's shares,
+#                  so a sum above 0.46 takes from every other file in proportion (0.53: 6.5 %)
 #   TRAIN_WARMUP_MATH  recipe 5: the share of math.jsonl in the copy warm-up stage (default
 #                  0.3; 0 = copy tasks only, r22 and before). Recipe 5's math data is the
 #                  GPT-3-style one-step tasks (arith_2da … arith_2dm, column working) and the
@@ -69,11 +74,12 @@
 #                  of TRAIN_TOKENS goes to the three curriculum stages, 3:4:3)
 #   TRAIN_HEAD_INIT_EMBED=1  init: the LM head starts as a scaled copy of the embedding
 #                  (v4train.py --head-init-embed; default 0, recipe 5: 1)
-#   TRAIN_TOKENS   total training tokens, padded (default 9600000 for recipe 5, 4000000 for
+#   TRAIN_TOKENS   total training tokens, padded (default 10800000 for recipe 5, 4000000 for
 #                  recipes 3 and 4, 5000000 for recipe 2). Speed is the CPU's: recipe 5 with
-#                  two processes ran 1823-1952 tokens/s on an idle 2-core AVX-512 machine
-#                  (9.6 M: 83-89 min, the shipped r22 86; ~2600-2900 tokens/s in the copy
-#                  warm-up, ~1200 in the 2K stage); an AVX2-only machine measured 2.5x slower
+#                  two processes ran 1823-2132 tokens/s on an idle 2-core AVX-512 machine
+#                  (10.8 M: the shipped r24 89 min end to end; 9.6 M: 77-89 min; ~3200
+#                  tokens/s in the copy warm-up, ~1300 in the 2K stage); an AVX2-only machine
+#                  measured 2.5x slower
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
 #                  for recipe 2)
 #   TRAIN_LR       peak learning rate of Muon and AdamW (default 3e-3)
@@ -129,7 +135,7 @@ if [ "${TRAIN_SMOKE:-0}" = 1 ]; then
 else
   OUT=${TRAIN_OUT:-build/train}
   MODEL_DIR=${MODEL_DIR:-models/tiny-v4}
-  case "$RECIPE" in 3|4) TOKENS=${TRAIN_TOKENS:-4000000};; 5) TOKENS=${TRAIN_TOKENS:-9600000};;
+  case "$RECIPE" in 3|4) TOKENS=${TRAIN_TOKENS:-4000000};; 5) TOKENS=${TRAIN_TOKENS:-10800000};;
     *) TOKENS=${TRAIN_TOKENS:-5000000};; esac
   if [ "$RECIPE" = 5 ]; then PROCS=${TRAIN_PROCS:-2}; else PROCS=${TRAIN_PROCS:-1}; fi
   if [ -z "${TRAIN_THREADS:-}" ] && [ "$PROCS" != 1 ]; then
@@ -197,8 +203,12 @@ if ! "$PY" -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$COPY_SUP" 2>/
   CANON=0; CANON_ARGS=()
   [ -z "${TRAIN_COPY_CONTEXT:-}" ] || [ "$CTX" = 0 ] || { echo "run.sh: TRAIN_COPY_CONTEXT: needs the copy loss (recipe 4 or 5, TRAIN_COPY_SUP > 0)" >&2; exit 2; }
   CTX=0
+  [ -z "${TRAIN_COPY_SKIP:-}" ] || { echo "run.sh: TRAIN_COPY_SKIP: needs the copy loss (recipe 4 or 5, TRAIN_COPY_SUP > 0)" >&2; exit 2; }
 fi
-SHARES=${TRAIN_TASK_SHARES:-0.05,0.07,0.34}
+SKIP=${TRAIN_COPY_SKIP:-}
+case "$SKIP" in *[!a-z0-9_,]*) echo "run.sh: TRAIN_COPY_SKIP: expected comma-separated task-name prefixes (a-z, 0-9, _), found '$SKIP'" >&2; exit 2;; esac
+SKIP_ARGS=(); [ -z "$SKIP" ] || SKIP_ARGS=(--copy-skip-tasks "$SKIP")
+SHARES=${TRAIN_TASK_SHARES:-0.12,0.07,0.34}
 IFS=, read -r SH_MATH SH_CODE SH_TOOL SH_EXTRA <<< "$SHARES"
 $PY -c '
 import sys
@@ -206,9 +216,9 @@ try:
     v = [float(x) for x in sys.argv[1:4]]
 except ValueError:
     v = None
-if v is None or sys.argv[4] or min(v) < 0 or abs(sum(v) - 0.46) > 1e-9:
+if v is None or sys.argv[4] or min(v) < 0 or not 0.0 < sum(v) < 1.0:
     sys.exit("run.sh: TRAIN_TASK_SHARES: expected three non-negative numbers (math,code,toolcall) "
-             "summing to 0.46, found %r" % ",".join(a for a in sys.argv[1:] if a))
+             "with a sum in (0, 1), found %r" % ",".join(a for a in sys.argv[1:] if a))
 ' "$SH_MATH" "$SH_CODE" "$SH_TOOL" "${SH_EXTRA:-}" || exit 2
 [ "$RECIPE" = 5 ] || [ -z "${TRAIN_TASK_SHARES:-}" ] || { echo "run.sh: TRAIN_TASK_SHARES: recipe 5 only" >&2; exit 2; }
 if [ "$RECIPE" = 5 ]; then WMATH=${TRAIN_WARMUP_MATH:-0.3}; else WMATH=${TRAIN_WARMUP_MATH:-0}; fi
@@ -303,6 +313,9 @@ if [ "$RECIPE" = 5 ]; then
 else
   MATH_TASKS=()
 fi
+# recipe 5 (r24 on): 5000 per math task, its 12 % of every stage then repeats each sample
+# about once instead of three times
+[ "$RECIPE" = 5 ] && [ "${TRAIN_SMOKE:-0}" != 1 ] && N_MATH=5000
 $V4 gen-train --suite math "${MATH_TASKS[@]}" --n $N_MATH --tokenizer $TOK --out $D/math.jsonl
 $V4 gen-train --suite code --n $N_CODE --tokenizer $TOK --out $D/code.jsonl
 if [ "$IRREL" = natural ]; then
@@ -390,7 +403,7 @@ $PY scripts/train/v4train.py --stages "$STAGES" \
   --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$PBATCH" --lr "$LR" --warmup 50 \
   --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT" \
   --copy-sup "$COPY_SUP" --copy-heads "$COPY_HEADS" --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP" \
-  --copy-context "$CTX" \
+  --copy-context "$CTX" "${SKIP_ARGS[@]}" \
   --copy-out "$COPY_OUT" "${HEAD_INIT_ARGS[@]}" "${WFIRST_ARGS[@]}" "${CANON_ARGS[@]}" \
   --prev-sup "$PREV_SUP" --prev-heads 0:0 --embed-common "$EMBED_COMMON" \
   "${CFG_ARGS[@]}" --seed "$SEED" --threads "$THREADS" --procs "$PROCS" --out "$OUT"
@@ -409,7 +422,7 @@ t3=$(date +%s)
 ARCH_JSON=${ARCH:-"{}"}
 cat > "$MODEL_DIR/training.json" <<EOF
 {"recipe": $RECIPE, "tokens_budget": $TOKENS, "batch_tokens": $BATCH, "lr": $LR, "threads": $THREADS, "procs": $PROCS, "seed": $SEED, "smoke": ${TRAIN_SMOKE:-0},
- "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "$COPY_HEADS", "copy_window_first": $WFIRST, "copy_canon": "$CANON", "copy_context": $CTX, "copy_rep": $CREP, "task_shares": "$SHARES", "tool_irrel": "$IRREL", "warmup_math": $WMATH, "prev_sup": $PREV_SUP, "prev_heads": "0:0",
+ "kv_norm_init": $KV_INIT, "sliding_window": $WINDOW, "copy_sup": $COPY_SUP, "copy_heads": "$COPY_HEADS", "copy_window_first": $WFIRST, "copy_canon": "$CANON", "copy_context": $CTX, "copy_skip": "$SKIP", "copy_rep": $CREP, "task_shares": "$SHARES", "tool_irrel": "$IRREL", "warmup_math": $WMATH, "prev_sup": $PREV_SUP, "prev_heads": "0:0",
  "config_overrides": $ARCH_JSON,
  "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON, "copy_out": $COPY_OUT, "head_init_embed": $HEAD_INIT, "warmup_tokens": $WARM,
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$STAGES",

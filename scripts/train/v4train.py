@@ -1132,6 +1132,10 @@ def train(args):
                 rms(y, model.norm.eps) * model.norm.weight.detach(), model.head.weight.detach())
     canon = space_canon(args.copy_canon, cfg["vocab_size"]) if args.copy_canon else None
     canon_tasks = tuple(t for t in args.copy_canon_tasks.split(",") if t)
+    skip_tasks = tuple(t for t in args.copy_skip_tasks.split(",") if t)
+    if skip_tasks and args.copy_sup <= 0:
+        raise SystemExit("v4train: --copy-skip-tasks: needs --copy-sup > 0 (it takes samples out "
+                         f"of the copy loss), found --copy-sup {args.copy_sup}")
     for l, h in prev_heads:
         model.layers[l].attn.prev_head = h
     rng = random.Random(args.seed)
@@ -1199,6 +1203,11 @@ def train(args):
                     lens = torch.tensor([len(samples[i][0]) for i in b])
                     valid = torch.arange(tok.shape[1])[None, :] < lens[:, None]
                     ctgt = torch.where(sel, tgt, torch.full_like(tgt, -1))
+                    if skip_tasks:
+                        # rows of skipped tasks: no copy target anywhere (no copy, read-out or
+                        # indexer copy loss); the previous-token loss does not read targets
+                        keep = torch.tensor([not samples[i][2].startswith(skip_tasks) for i in b])
+                        ctgt = torch.where(keep[:, None], ctgt, torch.full_like(ctgt, -1))
                     rows = None
                     if canon is not None and canon_tasks:
                         rows = torch.tensor([samples[i][2].startswith(canon_tasks) for i in b])
@@ -1363,6 +1372,11 @@ def main():
     ap.add_argument("--copy-canon-tasks", default="", metavar="PREFIX,…",
                     help="--copy-canon only on samples whose task name starts with one of these "
                          "(e.g. tool: the DSML calls; default: every sample)")
+    ap.add_argument("--copy-skip-tasks", default="", metavar="PREFIX,…",
+                    help="no copy loss, copy read-out loss or indexer copy loss on samples whose "
+                         "task name starts with one of these (e.g. arith: column working reads a "
+                         "digit out of a two-digit token, so the same token earlier in the sample "
+                         "is not its source; default: every sample has them)")
     ap.add_argument("--copy-window-first", action="store_true",
                     help="copy loss: where the target has a copy inside the sliding window, only "
                          "window keys count (not the compressed entries that also hold it)")
