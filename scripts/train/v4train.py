@@ -1154,6 +1154,25 @@ def train(args):
     fracs = [float(x) for x in args.stage_frac.split(",")]
     assert len(fracs) == len(stages), "--stage-frac needs one fraction per stage"
     budgets = [args.tokens * f / sum(fracs) for f in fracs]
+    if skip_tasks:
+        # a prefix that names no task of the data would silently skip nothing (a typo costs a
+        # whole run): check against the task names of every stage file first
+        names = set()
+        for _, files in stages:
+            for spec in files:
+                path = spec.rsplit("@", 1)[0] if "@" in spec else spec
+                try:
+                    with open(path) as f:
+                        names.update(json.loads(line).get("task", "") for line in f)
+                except OSError as e:
+                    raise SystemExit(f"v4train: {path}: {e.strerror}")
+                except (ValueError, AttributeError) as e:
+                    raise SystemExit(f"v4train: {path}: expected gen-train JSON lines, found: {e!r}")
+        unmatched = [t for t in skip_tasks if not any(n.startswith(t) for n in names)]
+        if unmatched:
+            raise SystemExit(f"v4train: --copy-skip-tasks: expected task-name prefixes of the "
+                             f"stage files' samples, found {','.join(unmatched)} (tasks: "
+                             f"{','.join(sorted(names))})")
 
     os.makedirs(args.out, exist_ok=True)
     log_path = os.path.join(args.out, "loss.csv")
