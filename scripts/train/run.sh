@@ -251,6 +251,12 @@ if t <= 0.0:
 print("%.6g %.6g" % (t * (1.0 - f), t * f))
 ' "$IRREL" "$SH_TOOL") && [ -n "${SH_IRREL:-}" ] || exit 2
 fi
+# the TRAIN_CONFIG check below imports v4train.py, which needs numpy: install first
+if ! "$PY" -c "import torch, numpy" 2>/dev/null; then
+  echo "run.sh: installing Debian's python3-torch and python3-numpy (scripts/install-deps --reference)"
+  scripts/install-deps --reference
+fi
+"$PY" -c "import torch, numpy" || { echo "run.sh: $PY cannot import torch/numpy" >&2; exit 2; }
 CFG_ARGS=()
 if [ "$WINDOW" != 256 ] || [ -n "$ARCH" ]; then
   mkdir -p "$OUT"
@@ -291,11 +297,6 @@ export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS OMP_WAIT_POLICY=PA
 D=$OUT/data
 mkdir -p "$D"
 [ -x "$V4" ] || { echo "run.sh: $V4 missing (make bin/v4eval)" >&2; exit 2; }
-if ! "$PY" -c "import torch, numpy" 2>/dev/null; then
-  echo "run.sh: installing Debian's python3-torch and python3-numpy (scripts/install-deps --reference)"
-  scripts/install-deps --reference
-fi
-"$PY" -c "import torch, numpy" || { echo "run.sh: $PY cannot import torch/numpy" >&2; exit 2; }
 
 NIAH="--task niah_single_1 --task niah_single_2 --task niah_single_3 --task niah_multikey_1
       --task niah_multikey_2 --task niah_multikey_3 --task niah_multivalue --task niah_multiquery"
