@@ -191,8 +191,9 @@ def main():
                  + f", token budget {t.get('tokens_budget'):,}"
                  + (" — SMOKE RUN, not the real model" if t.get("smoke") else ""))
         s = t.get("seconds", {})
-        L.append(f"- wall time: data {s.get('data')} s, training {s.get('train')} s, export + plot "
-                 f"{s.get('export_plot')} s")
+        L.append(f"- wall time: data {s.get('data')} s, training {s.get('train')} s"
+                 + (f", tune {s['tune']} s" if s.get("tune") else "")
+                 + f", export + plot {s.get('export_plot')} s")
     if os.path.exists(lc):
         rws = list(csv.DictReader(open(lc)))
         if rws:
@@ -247,6 +248,15 @@ def main():
                  "DSML parameter)")
     if t.get("copy_skip"):
         L.append(f"- no copy loss on the samples of tasks {t['copy_skip']} (prefixes)")
+    tune = t.get("tune") or {}
+    if tune:
+        L.append(f"- tune after the curriculum (the last stage below): {tune['tokens']:,} "
+                 f"tokens of the last curriculum stage's files with math.jsonl at weight "
+                 f"{tune['math_weight']}, its own learning-rate schedule (peak {tune['lr']}, "
+                 f"{tune.get('warmup_steps', 20)} warm-up steps, cosine to a tenth)"
+                 + (f", no copy loss on the samples of tasks {tune['copy_skip']}"
+                    if tune.get("copy_skip") else "")
+                 + f"; from {tune.get('from', '?')}")
     if int(t.get("copy_context", 0) or 0):
         L.append(f"- context-matched copy targets: where the target token has several copies in "
                  f"the window, the copy loss keeps those whose preceding tokens agree longest "
@@ -274,7 +284,10 @@ def main():
         fr = [float(x) for x in str(t.get("stage_frac", "1")).split(",")]
         L += ["", "Curriculum (`--stages` of run.sh; share = the file's share of the stage's tokens):",
               "", "| stage | max tokens | share of the budget | files (token share) |", "|---|---|---|---|"]
-        for i, spec in enumerate(t["stages"].split(";")):
+        specs = t["stages"].split(";")
+        if tune.get("stage"):
+            specs.append(tune["stage"])
+        for i, spec in enumerate(specs):
             ml, files = spec.split(":", 1)
             parts = [f.partition("@")[::2] for f in files.split(",")]
             # v4train's rule: with every file shared, the shares are normalised to sum to 1
@@ -283,8 +296,11 @@ def main():
             norm = tot if tot and all(sh for _, sh in parts) else 1.0
             fs = [f"{os.path.basename(name).replace('.jsonl', '')}"
                   + (f" {float(sh) / norm * 100:.1f} %" if sh else "") for name, sh in parts]
-            share = fr[i] / sum(fr) if i < len(fr) else float("nan")
-            L.append(f"| {i} | {ml} | {share * 100:.0f} % | {', '.join(fs)} |")
+            if i < len(fr):
+                share = f"{fr[i] / sum(fr) * 100:.0f} %"
+            else:
+                share = f"tune: {tune['tokens']:,} tokens after it"
+            L.append(f"| {i} | {ml} | {share} | {', '.join(fs)} |")
     if os.path.exists(lc):
         rws = [r for r in csv.DictReader(open(lc)) if r.get("task")]
         if rws:

@@ -41,6 +41,18 @@
 #                  any kind (v4train.py --copy-skip-tasks; default none). E.g. arith: a
 #                  column line reads a digit out of a two-digit token, and the copy loss
 #                  pointed it at the same digit token on an earlier line (README "More math")
+#   TRAIN_TUNE_TOKENS  recipe 5: tokens of a tune after the curriculum (default 0 = none):
+#                  one more stage of the last stage's files with math.jsonl's weight set to
+#                  TRAIN_TUNE_MATH (in (0, 1]; default 0.8 = 46 % of the stage), its own
+#                  learning-rate schedule (TRAIN_TUNE_LR, default 1e-3, warm-up 20 steps,
+#                  cosine to a tenth) and no copy loss on the tasks TRAIN_TUNE_SKIP (default
+#                  arith; '' = none), from the curriculum's model.pt. The tune is how a
+#                  recipe change is tried in minutes instead of a full run (README "Tuning
+#                  the shipped model"); what it measured is there
+#   TRAIN_INIT     recipe 5: a BF16 model directory written by export.py (e.g. models/tiny-v4)
+#                  to tune instead of training the curriculum: data, then the tune alone
+#                  (needs TRAIN_TUNE_TOKENS); training.json keeps the directory's own
+#                  training.json as the record of the curriculum
 #   TRAIN_COPY_CONTEXT  copy loss on the window copies of the target whose preceding tokens
 #                  agree longest (up to this many) with the query's last tokens — the source
 #                  of a repeated token (v4train.py --copy-context; recipe 5: 3, the others: 0 =
@@ -208,6 +220,29 @@ fi
 SKIP=${TRAIN_COPY_SKIP:-}
 case "$SKIP" in *[!a-z0-9_,]*) echo "run.sh: TRAIN_COPY_SKIP: expected comma-separated task-name prefixes (a-z, 0-9, _), found '$SKIP'" >&2; exit 2;; esac
 SKIP_ARGS=(); [ -z "$SKIP" ] || SKIP_ARGS=(--copy-skip-tasks "$SKIP")
+TUNE=${TRAIN_TUNE_TOKENS:-0}
+[ "$RECIPE" = 5 ] || [ "$TUNE" = 0 ] || { echo "run.sh: TRAIN_TUNE_TOKENS: the tune is recipe 5's (TRAIN_RECIPE=$RECIPE)" >&2; exit 2; }
+case "$TUNE" in ''|*[!0-9]*) echo "run.sh: TRAIN_TUNE_TOKENS: expected a token count >= 0, found '$TUNE'" >&2; exit 2;; esac
+TUNE_MATH=${TRAIN_TUNE_MATH:-0.8}
+TUNE_LR=${TRAIN_TUNE_LR:-1e-3}
+"$PY" -c 'import sys; f = float(sys.argv[1]); sys.exit(not 0 < f <= 1)' "$TUNE_MATH" 2>/dev/null ||
+  { echo "run.sh: TRAIN_TUNE_MATH: expected a file weight in (0, 1], found '$TUNE_MATH'" >&2; exit 2; }
+"$PY" -c 'import sys; f = float(sys.argv[1]); sys.exit(not 0 < f < 1)' "$TUNE_LR" 2>/dev/null ||
+  { echo "run.sh: TRAIN_TUNE_LR: expected a learning rate in (0, 1), found '$TUNE_LR'" >&2; exit 2; }
+TUNE_SKIP=${TRAIN_TUNE_SKIP-arith}
+case "$TUNE_SKIP" in *[!a-z0-9_,]*) echo "run.sh: TRAIN_TUNE_SKIP: expected comma-separated task-name prefixes (a-z, 0-9, _), found '$TUNE_SKIP'" >&2; exit 2;; esac
+if ! "$PY" -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$COPY_SUP" 2>/dev/null; then
+  [ -z "${TRAIN_TUNE_SKIP:-}" ] || { echo "run.sh: TRAIN_TUNE_SKIP: needs the copy loss (TRAIN_COPY_SUP > 0)" >&2; exit 2; }
+  TUNE_SKIP=""
+fi
+TUNE_SKIP_ARGS=(); [ -z "$TUNE_SKIP" ] || TUNE_SKIP_ARGS=(--copy-skip-tasks "$TUNE_SKIP")
+INIT=${TRAIN_INIT:-}
+if [ -n "$INIT" ]; then
+  [ "$TUNE" -gt 0 ] || { echo "run.sh: TRAIN_INIT: needs the tune (TRAIN_TUNE_TOKENS > 0), found TRAIN_TUNE_TOKENS=$TUNE" >&2; exit 2; }
+  for f in config.json model.safetensors; do
+    [ -f "$INIT/$f" ] || { echo "run.sh: TRAIN_INIT: $INIT/$f: expected an exported model directory (config.json, model.safetensors), file missing" >&2; exit 2; }
+  done
+fi
 SHARES=${TRAIN_TASK_SHARES:-0.12,0.07,0.34}
 IFS=, read -r SH_MATH SH_CODE SH_TOOL SH_EXTRA <<< "$SHARES"
 $PY -c '
@@ -399,6 +434,14 @@ if [ "$RECIPE" = 5 ]; then
   REST=$((TOKENS - WARM))
   FRAC="$WARM,$((REST * 3 / 10)),$((REST * 4 / 10)),$((REST - REST * 3 / 10 - REST * 4 / 10))"
 fi
+SUP_ARGS=(--mtp-weight 0.3 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT"
+  --copy-sup "$COPY_SUP" --copy-heads "$COPY_HEADS" --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP"
+  --copy-context "$CTX" --copy-out "$COPY_OUT" "${WFIRST_ARGS[@]}" "${CANON_ARGS[@]}"
+  --prev-sup "$PREV_SUP" --prev-heads 0:0 "${CFG_ARGS[@]}" --seed "$SEED" --threads "$THREADS" --procs "$PROCS")
+CKPT=$OUT/model.pt
+if [ -n "$INIT" ]; then
+  echo "== 2/4 training: none, the tune starts from $INIT (TRAIN_INIT)"
+else
 echo "== 2/4 training ($TOKENS tokens, $THREADS threads x $PROCS processes, seed $SEED)"
 $PY scripts/train/v4train.py --stages "$STAGES" \
   --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$PBATCH" --lr "$LR" --warmup 50 \
@@ -408,10 +451,44 @@ $PY scripts/train/v4train.py --stages "$STAGES" \
   --copy-out "$COPY_OUT" "${HEAD_INIT_ARGS[@]}" "${WFIRST_ARGS[@]}" "${CANON_ARGS[@]}" \
   --prev-sup "$PREV_SUP" --prev-heads 0:0 --embed-common "$EMBED_COMMON" \
   "${CFG_ARGS[@]}" --seed "$SEED" --threads "$THREADS" --procs "$PROCS" --out "$OUT"
+fi
 t2=$(date +%s)
+# the tune: the last stage's files, math.jsonl's weight raised, no copy loss on
+# TRAIN_TUNE_SKIP, a fresh learning-rate schedule from the curriculum's (or TRAIN_INIT's) model
+TUNE_STAGE=""
+if [ "$TUNE" -gt 0 ]; then
+  LAST=${STAGES##*;}
+  TUNE_STAGE=$(printf '%s' "$LAST" | sed "s#/math\.jsonl@[0-9.]*#/math.jsonl@$TUNE_MATH#")
+  case "$TUNE_STAGE" in *"/math.jsonl@$TUNE_MATH"*) ;;
+    *) echo "run.sh: TRAIN_TUNE_TOKENS: the last stage has no weighted math.jsonl: $LAST" >&2; exit 2;; esac
+  echo "== 2b/4 tune ($TUNE tokens, math weight $TUNE_MATH, lr $TUNE_LR, no copy loss on '${TUNE_SKIP}') from ${INIT:-$OUT/model.pt}"
+  $PY scripts/train/v4train.py --stages "$TUNE_STAGE" --stage-frac 1 --tokens "$TUNE" \
+    --batch-tokens "$PBATCH" --lr "$TUNE_LR" --warmup 20 --dense-warmup-frac 0 \
+    "${SUP_ARGS[@]}" "${TUNE_SKIP_ARGS[@]}" --init "${INIT:-$OUT/model.pt}" --out "$OUT/tune"
+  CKPT=$OUT/tune/model.pt
+  # one loss history: the curriculum's (TRAIN_INIT's own loss.csv) and the tune's rows after it
+  $PY - "${INIT:+$INIT/loss.csv}" "$OUT/loss.csv" "$OUT/tune/loss.csv" <<'PYEOF'
+import csv, os, sys
+init_csv, out_csv, tune_csv = sys.argv[1:4]
+base = init_csv or out_csv
+rows = list(csv.DictReader(open(base))) if os.path.exists(base) else []
+tune = list(csv.DictReader(open(tune_csv)))
+last = rows[-1] if rows else {"step": 0, "stage": -1, "tokens": 0, "seconds": 0}
+for r in tune:
+    r["step"] = int(r["step"]) + int(last["step"])
+    r["stage"] = int(r["stage"]) + int(last["stage"]) + 1
+    r["tokens"] = int(r["tokens"]) + int(last["tokens"])
+    r["seconds"] = "%.1f" % (float(r["seconds"]) + float(last["seconds"]))
+with open(out_csv, "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=list(tune[0].keys()))
+    w.writeheader()
+    w.writerows(rows + tune)
+PYEOF
+fi
+t2b=$(date +%s)
 
 echo "== 3/4 export + engine verification -> $MODEL_DIR, $MODEL_DIR-fp8"
-$PY scripts/train/export.py --ckpt "$OUT/model.pt" --tokenizer $TOK --out "$MODEL_DIR" \
+$PY scripts/train/export.py --ckpt "$CKPT" --tokenizer $TOK --out "$MODEL_DIR" \
   --fp8-out "$MODEL_DIR-fp8" --verify --verify-data $D/lc_2048.jsonl --verify-len $VERIFY_LEN \
   --engine $V4 --threads "$THREADS" --exactness --greedy-n $GREEDY_N --greedy-tokens $GREEDY_T \
   --greedy-data $D/math.jsonl,$D/code.jsonl,$D/toolcall.jsonl,$D/lc_512.jsonl,$D/lc_1024.jsonl
@@ -427,6 +504,29 @@ cat > "$MODEL_DIR/training.json" <<EOF
  "config_overrides": $ARCH_JSON,
  "copy_max_copies": $COPY_MAX, "index_sup": $INDEX_SUP, "embed_common": $EMBED_COMMON, "copy_out": $COPY_OUT, "head_init_embed": $HEAD_INIT, "warmup_tokens": $WARM,
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$STAGES",
- "seconds": {"data": $((t1 - t0)), "train": $((t2 - t1)), "export_plot": $((t3 - t2))}}
+ "seconds": {"data": $((t1 - t0)), "train": $((t2 - t1)), "tune": $((t2b - t2)), "export_plot": $((t3 - t2b))}}
 EOF
-echo "run.sh: done in $((t3 - t0)) s (data $((t1 - t0)) s, training $((t2 - t1)) s); model in $MODEL_DIR"
+# the tune's record; with TRAIN_INIT the curriculum's record is the init directory's own
+# training.json (this run trained no curriculum), and this run's seconds replace only the tune's
+$PY - "$MODEL_DIR/training.json" "$TUNE" "$TUNE_MATH" "$TUNE_LR" "$TUNE_SKIP" "$TUNE_STAGE" "$INIT" <<'PYEOF'
+import json, os, sys
+path, tune, math_w, lr, skip, stage, init = sys.argv[1:8]
+t = json.load(open(path))
+if init:
+    ij = os.path.join(init, "training.json")
+    base = json.load(open(ij)) if os.path.exists(ij) else {"recipe": t["recipe"], "curriculum": "unknown (no training.json in the init directory)"}
+    sec = base.setdefault("seconds", {})
+    sec["tune"] = t["seconds"]["tune"]
+    sec["export_plot"] = t["seconds"]["export_plot"]
+    base["init"] = init
+    if "tune" in base:          # the init model was itself tuned: its tune stays on record
+        base.setdefault("earlier_tunes", []).append(base.pop("tune"))
+    t = base
+if int(tune):
+    t["tune"] = {"tokens": int(tune), "math_weight": float(math_w), "lr": float(lr),
+                 "warmup_steps": 20, "copy_skip": skip, "stage": stage,
+                 "from": init or "the curriculum's model.pt"}
+json.dump(t, open(path, "w"), indent=1)
+open(path, "a").write("\n")
+PYEOF
+echo "run.sh: done in $((t3 - t0)) s (data $((t1 - t0)) s, training $((t2 - t1)) s, tune $((t2b - t2)) s); model in $MODEL_DIR"

@@ -612,11 +612,68 @@ def test_copy_canon():
           "sup_tuple: keys and targets mapped, the real target kept for the read-out loss")
 
 
+def test_init_export():
+    """v4train --init DIR: an export.py BF16 directory loads back as the decoded tensors (the
+    shipped model can be tuned), a run continues from it, and an FP8 tensor or another
+    config is one clear error."""
+    m = v4train.V4Model(TINY, seed=5)
+    randomise(m, 6)
+    with tempfile.TemporaryDirectory() as td:
+        tok = os.path.join(HERE, "..", "..", "models", "tokenizer", "tokenizer.json")
+        tensors, dec = export.encode(m.state_dict(), fp8=False)
+        export.write_copy(os.path.join(td, "bf16"), TINY, tensors, tok, False, {})
+        ck = v4train.load_exported(os.path.join(td, "bf16"))
+        same = all(torch.equal(ck["state"][n], dec[n]) for n in dec) and set(ck["state"]) == set(dec)
+        check(same, f"load_exported: {len(dec)} tensors equal export's decoded BF16 values")
+        skip = set(v4train.EXPORT_ONLY_KEYS)
+        check(all(ck["config"].get(k) == v for k, v in TINY.items() if k not in skip),
+              "load_exported: config.json gives the model's config back")
+        tensors8, _ = export.encode(m.state_dict(), fp8=True)
+        export.write_copy(os.path.join(td, "fp8"), TINY, tensors8, tok, True, {})
+        try:
+            v4train.load_exported(os.path.join(td, "fp8"))
+            check(False, "load_exported: an FP8 export is refused")
+        except SystemExit as e:
+            check("expected BF16, F32 or I64" in str(e) and "found F8_" in str(e),
+                  f"load_exported: an FP8 export is one clear error ({str(e)[-70:]})")
+        inputs = tiny_run_inputs(td, "the --init check")
+        if inputs is None:
+            return
+        data, cfg = inputs
+        base = [sys.executable, os.path.join(HERE, "v4train.py"), "--stages", f"1024:{data}",
+                "--stage-frac", "1", "--tokens", "1500", "--batch-tokens", "1024", "--threads", "1"]
+        r = subprocess.run(base + ["--config", cfg, "--lr", "1e-2", "--tokens", "6000",
+                                   "--out", os.path.join(td, "a")], capture_output=True, text=True)
+        if r.returncode:
+            check(False, f"v4train run: {r.stderr.strip()[-200:]}")
+            return
+        a = torch.load(os.path.join(td, "a", "model.pt"))
+        t8, _ = export.encode(a["state"], fp8=False)
+        export.write_copy(os.path.join(td, "a_bf16"), a["config"], t8, tok, False, {})
+        r = subprocess.run(base + ["--config", cfg, "--init", os.path.join(td, "a_bf16"),
+                                   "--out", os.path.join(td, "b")], capture_output=True, text=True)
+        # the continued run starts near where the first one ended, far below a fresh model
+        rows = [l.split(",") for l in open(os.path.join(td, "a", "loss.csv"))][1:]
+        fresh, end = float(rows[0][6]), sum(float(x[6]) for x in rows[-3:]) / 3
+        first = float([l.split(",") for l in open(os.path.join(td, "b", "loss.csv"))][1][6]) \
+            if not r.returncode else float("nan")
+        check(first < (fresh + end) / 2,
+              f"v4train --init DIR continues the run (first loss {first:.3f}; the first run "
+              f"{fresh:.3f} -> {end:.3f})" + (f": {r.stderr.strip()[-200:]}" if r.returncode else ""))
+        json.dump({"hidden_size": 32, "num_hidden_layers": 2, "compress_ratios": [4, 128, 0],
+                   "num_hash_layers": 1, "moe_intermediate_size": 64}, open(cfg, "w"))
+        r = subprocess.run(base + ["--config", cfg, "--init", os.path.join(td, "a_bf16"),
+                                   "--out", os.path.join(td, "c")], capture_output=True, text=True)
+        check(r.returncode != 0 and "config.moe_intermediate_size: expected 64" in r.stderr,
+              f"v4train --init DIR, another config: one clear error ({r.stderr.strip()[-90:]})")
+
+
 def main():
     torch.set_num_threads(1)
     assert torch.get_default_dtype() == torch.float32
     for t in (test_reference, test_data, test_compressor, test_sinkhorn, test_gradients, test_determinism,
-              test_copy_data, test_supervision, test_copy_canon, test_data_parallel):
+              test_copy_data, test_supervision, test_copy_canon, test_data_parallel,
+              test_init_export):
         print(t.__name__)
         t()
     print(f"selftest: {'all ok' if not fails else f'{len(fails)} FAILED'}")

@@ -1000,6 +1000,41 @@ def parse_heads(spec, cfg, flag):
     return out
 
 
+EXPORT_ONLY_KEYS = ("torch_dtype", "expert_dtype", "quantization_config")
+
+
+def load_exported(model_dir):
+    """{"config", "state"} of a model directory written by export.py (config.json +
+    model.safetensors with BF16/F32/I64 tensors named as this script's state_dict), so that a
+    run can continue from an exported (e.g. the shipped) model: --init DIR. The weights are
+    the BF16 copies, not the float32 checkpoint they were rounded from. FP8/FP4 exports and
+    files that are not export.py's give one SystemExit naming the file and tensor."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+    import safetensors_io as sio
+    cpath = os.path.join(model_dir, "config.json")
+    wpath = os.path.join(model_dir, "model.safetensors")
+    try:
+        with open(cpath) as f:
+            cfg = json.load(f)
+        tensors, _ = sio.read_safetensors(wpath)
+    except (OSError, ValueError, sio.SafetensorsError) as e:
+        raise SystemExit(f"v4train: --init {model_dir}: {e}")
+    if not isinstance(cfg, dict):
+        raise SystemExit(f"v4train: --init {cpath}: expected a JSON object")
+    state = {}
+    for name, (dt, a) in tensors.items():
+        if dt == "BF16":
+            state[name] = torch.from_numpy(sio.bf16_bits_to_f64(a).astype(np.float32))
+        elif dt == "F32":
+            state[name] = torch.from_numpy(a.astype(np.float32))
+        elif dt == "I64":
+            state[name] = torch.from_numpy(a.astype(np.int64))
+        else:
+            raise SystemExit(f"v4train: --init {wpath}: {name}: expected BF16, F32 or I64 (a "
+                             f"BF16 export), found {dt}")
+    return {"config": cfg, "state": state}
+
+
 def lr_at(step, total, peak, warmup):
     if step < warmup:
         return peak * (step + 1) / warmup
@@ -1077,12 +1112,26 @@ def train(args):
     model = V4Model(cfg, seed=args.seed)
     if args.init:
         # continue from an earlier checkpoint (weights and router biases; optimiser state fresh)
-        ck = torch.load(args.init)
-        diff = sorted(k for k in set(cfg) | set(ck["config"]) if cfg.get(k) != ck["config"].get(k))
+        ck = load_exported(args.init) if os.path.isdir(args.init) else torch.load(args.init)
+        # an export sets its own storage keys (EXPORT_ONLY_KEYS); they do not change the model
+        skip = EXPORT_ONLY_KEYS if os.path.isdir(args.init) else ()
+        diff = sorted(k for k in set(cfg) | set(ck["config"])
+                      if k not in skip and cfg.get(k) != ck["config"].get(k))
         if diff:
             k = diff[0]
             raise SystemExit(f"v4train: --init {args.init}: config.{k}: expected {cfg.get(k)!r} "
                              f"(this run), found {ck['config'].get(k)!r} ({len(diff)} keys differ)")
+        want = model.state_dict()
+        for name, t in want.items():
+            got = ck["state"].get(name)
+            if got is None or tuple(got.shape) != tuple(t.shape):
+                raise SystemExit(f"v4train: --init {args.init}: {name}: expected shape "
+                                 f"{list(t.shape)}, found "
+                                 f"{'no such tensor' if got is None else list(got.shape)}")
+        extra = sorted(set(ck["state"]) - set(want))
+        if extra:
+            raise SystemExit(f"v4train: --init {args.init}: {extra[0]}: not a tensor of this "
+                             f"model ({len(extra)} such)")
         model.load_state_dict(ck["state"])
     else:
         with torch.no_grad():
@@ -1416,7 +1465,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--config", help="JSON overrides of the architecture")
-    ap.add_argument("--init", help="model.pt of an earlier run to continue from (same config)")
+    ap.add_argument("--init", help="model.pt of an earlier run, or a BF16 model directory written "
+                    "by export.py (e.g. models/tiny-v4), to continue from (same config)")
     ap.add_argument("--max-seconds", type=float, default=0, help="stop early after this wall time")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--save-stages", action="store_true",
