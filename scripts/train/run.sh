@@ -211,11 +211,15 @@ case "$CANON" in 0) CANON_ARGS=();; all|1) CANON=all; CANON_ARGS=(--copy-canon "
 # the map and the context matching act on the copy loss only: without it (recipes 2 and 3,
 # TRAIN_COPY_SUP=0) they are off, and asking for either is an error
 if ! "$PY" -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$COPY_SUP" 2>/dev/null; then
+  COPY_ON=0
   [ -z "${TRAIN_COPY_CANON:-}" ] || [ "$CANON" = 0 ] || { echo "run.sh: TRAIN_COPY_CANON: needs the copy loss (recipe 4 or 5, TRAIN_COPY_SUP > 0)" >&2; exit 2; }
   CANON=0; CANON_ARGS=()
   [ -z "${TRAIN_COPY_CONTEXT:-}" ] || [ "$CTX" = 0 ] || { echo "run.sh: TRAIN_COPY_CONTEXT: needs the copy loss (recipe 4 or 5, TRAIN_COPY_SUP > 0)" >&2; exit 2; }
   CTX=0
   [ -z "${TRAIN_COPY_SKIP:-}" ] || { echo "run.sh: TRAIN_COPY_SKIP: needs the copy loss (recipe 4 or 5, TRAIN_COPY_SUP > 0)" >&2; exit 2; }
+  [ -z "${TRAIN_TUNE_SKIP:-}" ] || { echo "run.sh: TRAIN_TUNE_SKIP: needs the copy loss (TRAIN_COPY_SUP > 0)" >&2; exit 2; }
+else
+  COPY_ON=1
 fi
 SKIP=${TRAIN_COPY_SKIP:-}
 case "$SKIP" in *[!a-z0-9_,]*) echo "run.sh: TRAIN_COPY_SKIP: expected comma-separated task-name prefixes (a-z, 0-9, _), found '$SKIP'" >&2; exit 2;; esac
@@ -229,12 +233,9 @@ TUNE_LR=${TRAIN_TUNE_LR:-1e-3}
   { echo "run.sh: TRAIN_TUNE_MATH: expected a file weight in (0, 1], found '$TUNE_MATH'" >&2; exit 2; }
 "$PY" -c 'import sys; f = float(sys.argv[1]); sys.exit(not 0 < f < 1)' "$TUNE_LR" 2>/dev/null ||
   { echo "run.sh: TRAIN_TUNE_LR: expected a learning rate in (0, 1), found '$TUNE_LR'" >&2; exit 2; }
-TUNE_SKIP=${TRAIN_TUNE_SKIP-arith}
+TUNE_WARMUP=20                 # steps of the tune's learning-rate warm-up
+if [ "$COPY_ON" = 1 ]; then TUNE_SKIP=${TRAIN_TUNE_SKIP-arith}; else TUNE_SKIP=""; fi
 case "$TUNE_SKIP" in *[!a-z0-9_,]*) echo "run.sh: TRAIN_TUNE_SKIP: expected comma-separated task-name prefixes (a-z, 0-9, _), found '$TUNE_SKIP'" >&2; exit 2;; esac
-if ! "$PY" -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$COPY_SUP" 2>/dev/null; then
-  [ -z "${TRAIN_TUNE_SKIP:-}" ] || { echo "run.sh: TRAIN_TUNE_SKIP: needs the copy loss (TRAIN_COPY_SUP > 0)" >&2; exit 2; }
-  TUNE_SKIP=""
-fi
 TUNE_SKIP_ARGS=(); [ -z "$TUNE_SKIP" ] || TUNE_SKIP_ARGS=(--copy-skip-tasks "$TUNE_SKIP")
 INIT=${TRAIN_INIT:-}
 if [ -n "$INIT" ]; then
@@ -434,6 +435,7 @@ if [ "$RECIPE" = 5 ]; then
   REST=$((TOKENS - WARM))
   FRAC="$WARM,$((REST * 3 / 10)),$((REST * 4 / 10)),$((REST - REST * 3 / 10 - REST * 4 / 10))"
 fi
+# what the curriculum and the tune share: losses, supervision, architecture, seed, processes
 SUP_ARGS=(--mtp-weight 0.3 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT"
   --copy-sup "$COPY_SUP" --copy-heads "$COPY_HEADS" --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP"
   --copy-context "$CTX" --copy-out "$COPY_OUT" "${WFIRST_ARGS[@]}" "${CANON_ARGS[@]}"
@@ -445,12 +447,8 @@ else
 echo "== 2/4 training ($TOKENS tokens, $THREADS threads x $PROCS processes, seed $SEED)"
 $PY scripts/train/v4train.py --stages "$STAGES" \
   --stage-frac "$FRAC" --tokens "$TOKENS" --batch-tokens "$PBATCH" --lr "$LR" --warmup 50 \
-  --mtp-weight 0.3 --dense-warmup-frac 0.1 --prompt-weight "$PROMPT_W" --kv-norm-init "$KV_INIT" \
-  --copy-sup "$COPY_SUP" --copy-heads "$COPY_HEADS" --copy-max-copies "$COPY_MAX" --index-sup "$INDEX_SUP" \
-  --copy-context "$CTX" "${SKIP_ARGS[@]}" \
-  --copy-out "$COPY_OUT" "${HEAD_INIT_ARGS[@]}" "${WFIRST_ARGS[@]}" "${CANON_ARGS[@]}" \
-  --prev-sup "$PREV_SUP" --prev-heads 0:0 --embed-common "$EMBED_COMMON" \
-  "${CFG_ARGS[@]}" --seed "$SEED" --threads "$THREADS" --procs "$PROCS" --out "$OUT"
+  --dense-warmup-frac 0.1 "${SUP_ARGS[@]}" "${SKIP_ARGS[@]}" "${HEAD_INIT_ARGS[@]}" \
+  --embed-common "$EMBED_COMMON" --out "$OUT"
 fi
 t2=$(date +%s)
 # the tune: the last stage's files, math.jsonl's weight raised, no copy loss on
@@ -463,7 +461,7 @@ if [ "$TUNE" -gt 0 ]; then
     *) echo "run.sh: TRAIN_TUNE_TOKENS: the last stage has no weighted math.jsonl: $LAST" >&2; exit 2;; esac
   echo "== 2b/4 tune ($TUNE tokens, math weight $TUNE_MATH, lr $TUNE_LR, no copy loss on '${TUNE_SKIP}') from ${INIT:-$OUT/model.pt}"
   $PY scripts/train/v4train.py --stages "$TUNE_STAGE" --stage-frac 1 --tokens "$TUNE" \
-    --batch-tokens "$PBATCH" --lr "$TUNE_LR" --warmup 20 --dense-warmup-frac 0 \
+    --batch-tokens "$PBATCH" --lr "$TUNE_LR" --warmup "$TUNE_WARMUP" --dense-warmup-frac 0 \
     "${SUP_ARGS[@]}" "${TUNE_SKIP_ARGS[@]}" --init "${INIT:-$OUT/model.pt}" --out "$OUT/tune"
   CKPT=$OUT/tune/model.pt
   # one loss history: the curriculum's (TRAIN_INIT's own loss.csv) and the tune's rows after it
@@ -508,9 +506,9 @@ cat > "$MODEL_DIR/training.json" <<EOF
 EOF
 # the tune's record; with TRAIN_INIT the curriculum's record is the init directory's own
 # training.json (this run trained no curriculum), and this run's seconds replace only the tune's
-$PY - "$MODEL_DIR/training.json" "$TUNE" "$TUNE_MATH" "$TUNE_LR" "$TUNE_SKIP" "$TUNE_STAGE" "$INIT" <<'PYEOF'
+$PY - "$MODEL_DIR/training.json" "$TUNE" "$TUNE_MATH" "$TUNE_LR" "$TUNE_SKIP" "$TUNE_STAGE" "$INIT" "$TUNE_WARMUP" <<'PYEOF'
 import json, os, sys
-path, tune, math_w, lr, skip, stage, init = sys.argv[1:8]
+path, tune, math_w, lr, skip, stage, init, warmup = sys.argv[1:9]
 t = json.load(open(path))
 if init:
     ij = os.path.join(init, "training.json")
@@ -524,7 +522,7 @@ if init:
     t = base
 if int(tune):
     t["tune"] = {"tokens": int(tune), "math_weight": float(math_w), "lr": float(lr),
-                 "warmup_steps": 20, "copy_skip": skip, "stage": stage,
+                 "warmup_steps": int(warmup), "copy_skip": skip, "stage": stage,
                  "from": init or "the curriculum's model.pt"}
 json.dump(t, open(path, "w"), indent=1)
 open(path, "a").write("\n")

@@ -1112,9 +1112,10 @@ def train(args):
     model = V4Model(cfg, seed=args.seed)
     if args.init:
         # continue from an earlier checkpoint (weights and router biases; optimiser state fresh)
-        ck = load_exported(args.init) if os.path.isdir(args.init) else torch.load(args.init)
+        exported = os.path.isdir(args.init)
+        ck = load_exported(args.init) if exported else torch.load(args.init)
         # an export sets its own storage keys (EXPORT_ONLY_KEYS); they do not change the model
-        skip = EXPORT_ONLY_KEYS if os.path.isdir(args.init) else ()
+        skip = EXPORT_ONLY_KEYS if exported else ()
         diff = sorted(k for k in set(cfg) | set(ck["config"])
                       if k not in skip and cfg.get(k) != ck["config"].get(k))
         if diff:
