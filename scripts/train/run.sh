@@ -38,9 +38,10 @@
 #                  (v4train.py --copy-canon): all (every sample; recipe 5's default), tool
 #                  (the tool-call samples only) or 0 (off; the other recipes' default)
 #   TRAIN_COPY_SKIP  task-name prefixes (comma-separated) whose samples get no copy loss of
-#                  any kind (v4train.py --copy-skip-tasks; default none). E.g. arith: a
-#                  column line reads a digit out of a two-digit token, and the copy loss
-#                  pointed it at the same digit token on an earlier line (README "More math")
+#                  any kind (v4train.py --copy-skip-tasks; recipe 5: arith (r25 on; set it
+#                  empty for r24's recipe), the others: none): a column line reads a digit
+#                  out of a two-digit token, and the copy loss pointed it at the same digit
+#                  token on an earlier line (README "More math", "Where the copy heads look")
 #   TRAIN_TUNE_TOKENS  recipe 5: tokens of a tune after the curriculum (default 0 = none):
 #                  one more stage of the last stage's files with math.jsonl's weight set to
 #                  TRAIN_TUNE_MATH (in (0, 1]; default 0.8 = 46 % of the stage), its own
@@ -89,9 +90,10 @@
 #   TRAIN_TOKENS   total training tokens, padded (default 10800000 for recipe 5, 4000000 for
 #                  recipes 3 and 4, 5000000 for recipe 2). Speed is the CPU's: recipe 5 with
 #                  two processes ran 1823-2132 tokens/s on an idle 2-core AVX-512 machine
-#                  (10.8 M: the shipped r24 89 min end to end; 9.6 M: 77-89 min; ~3200
-#                  tokens/s in the copy warm-up, ~1300 in the 2K stage); an AVX2-only machine
-#                  measured 2.5x slower
+#                  (10.8 M: r24 89 min end to end; 9.6 M: 77-89 min; ~3200
+#                  tokens/s in the copy warm-up, ~1300 in the 2K stage); other machines of
+#                  the same kind ran 1.5-2x slower (the shipped r25: 133 min, 2240 tokens/s in
+#                  the warm-up); an AVX2-only machine measured 2.5x slower
 #   TRAIN_BATCH    tokens per optimiser step, padded (default 2048 for recipes 3 and 4; 4096
 #                  for recipe 2)
 #   TRAIN_LR       peak learning rate of Muon and AdamW (default 3e-3)
@@ -221,7 +223,8 @@ if ! "$PY" -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$COPY_SUP" 2>/
 else
   COPY_ON=1
 fi
-SKIP=${TRAIN_COPY_SKIP:-}
+# recipe 5 (r25 on): no copy loss on the arithmetic; TRAIN_COPY_SKIP= (empty) = none, r24's
+if [ "$RECIPE" = 5 ] && [ "$COPY_ON" = 1 ]; then SKIP=${TRAIN_COPY_SKIP-arith}; else SKIP=${TRAIN_COPY_SKIP:-}; fi
 case "$SKIP" in *[!a-z0-9_,]*) echo "run.sh: TRAIN_COPY_SKIP: expected comma-separated task-name prefixes (a-z, 0-9, _), found '$SKIP'" >&2; exit 2;; esac
 SKIP_ARGS=(); [ -z "$SKIP" ] || SKIP_ARGS=(--copy-skip-tasks "$SKIP")
 TUNE=${TRAIN_TUNE_TOKENS:-0}
