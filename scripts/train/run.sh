@@ -41,7 +41,7 @@
 #                  any kind (v4train.py --copy-skip-tasks; recipe 5: arith (r25 on; set it
 #                  empty for r24's recipe), the others: none): a column line reads a digit
 #                  out of a two-digit token, and the copy loss pointed it at the same digit
-#                  token on an earlier line (README "More math", "Where the copy heads look")
+#                  token on an earlier line (README "More math", "No copy loss on the arithmetic")
 #   TRAIN_TUNE_TOKENS  recipe 5: tokens of a tune after the curriculum (default 0 = none):
 #                  one more stage of the last stage's files with math.jsonl's weight set to
 #                  TRAIN_TUNE_MATH (in (0, 1]; default 0.8 = 46 % of the stage), its own
