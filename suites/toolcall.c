@@ -508,8 +508,15 @@ static int toolcall_make(const suite *s, const suite_task *t, int index, uint64_
     return tc_finish(t, ctx, functions, msgs, out, err, errlen);
 }
 
+/* The generation budget must hold the longest reference and its end of turn: a three-call
+ * parallel answer is up to ~280 tokens with the shipped tokenizer (digits in pairs), so 256
+ * made 16 % of tool_parallel unanswerable (tests/test_suites_toolcall.c checks every
+ * reference against it). A model that ends its turn stops there; only runaways pay. */
+#define TC_MAX_NEW_TOKENS 512
+
 const suite_kind suite_kind_toolcall = {
-    .name = "toolcall", .scorer = "toolcall_ast", .template_name = "chat", .max_new_tokens = 256,
+    .name = "toolcall", .scorer = "toolcall_ast", .template_name = "chat",
+    .max_new_tokens = TC_MAX_NEW_TOKENS,
     .validate = toolcall_validate, .make = toolcall_make};
 
 /* ---- BFCL v4 loader ------------------------------------------------------------------------ */
@@ -627,5 +634,5 @@ static int bfcl_make(const suite *s, const suite_task *t, int index, uint64_t se
 
 const suite_kind suite_kind_bfcl = {
     .name = "bfcl", .loader = 1, .default_data = "data/bfcl/BFCL_v4_simple_python.json",
-    .scorer = "toolcall_ast", .template_name = "chat", .max_new_tokens = 256,
+    .scorer = "toolcall_ast", .template_name = "chat", .max_new_tokens = TC_MAX_NEW_TOKENS,
     .validate = bfcl_validate, .prepare = bfcl_prepare, .make = bfcl_make};

@@ -23,6 +23,23 @@ static const cJSON *find_fn(const cJSON *functions, const char *name) {
     return NULL;
 }
 
+/* the shipped tokenizer (digits in pairs): the reference answers must fit the generation
+ * budget in the tokens the default model counts */
+static v4_tokenizer *g_tok;
+
+static int ref_tokens(const char *ref) {
+    char err[V4_ERRLEN];
+    if (!g_tok && v4_tokenizer_load("models/tokenizer/tokenizer.json", &g_tok, err, sizeof err)) {
+        printf("  tokenizer: %s\n", err);
+        return -1;
+    }
+    int32_t *ids = NULL;
+    size_t n = 0;
+    if (v4_tokenize(g_tok, ref, strlen(ref), 1, &ids, &n, err, sizeof err)) return -1;
+    free(ids);
+    return (int)n;
+}
+
 static void check_category(const char *task, int min_calls, int max_calls, int same_fn) {
     suite *s = load_tc(task, NULL);
     CU_ASSERT_FATAL(s != NULL);
@@ -74,6 +91,13 @@ static void check_category(const char *task, int min_calls, int max_calls, int s
             CU_ASSERT_STRING_EQUAL(x.scorer, "toolcall_ast");
             /* the DSML reference parses back to the intended calls */
             const char *ref = cJSON_GetObjectItem(x.meta, "reference")->valuestring;
+            /* the reference and the end of turn fit the budget */
+            int nref = ref_tokens(ref);
+            CU_ASSERT(nref > 0);
+            if (nref + 1 > x.max_new_tokens)
+                printf("\n  %s/%d: reference of %d tokens, max_new_tokens %d\n", task, i, nref,
+                       x.max_new_tokens);
+            CU_ASSERT(nref + 1 <= x.max_new_tokens);
             char *pj = NULL;
             CU_ASSERT_EQUAL_FATAL(v4_dsml_parse(ref, strlen(ref), 0, &pj, err, sizeof err), 0);
             cJSON *parsed = cJSON_Parse(pj);

@@ -248,15 +248,19 @@ def main():
                  "DSML parameter)")
     if t.get("copy_skip"):
         L.append(f"- no copy loss on the samples of tasks {t['copy_skip']} (prefixes)")
-    tune = t.get("tune") or {}
-    if tune:
-        L.append(f"- tune after the curriculum (the last stage below): {tune['tokens']:,} "
+    # the tunes after the curriculum, in order: earlier_tunes then tune (run.sh's record)
+    tunes = list(t.get("earlier_tunes") or []) + ([t["tune"]] if t.get("tune") else [])
+    for k, tune in enumerate(tunes):
+        what = "tune" if len(tunes) == 1 else f"tune {k + 1} of {len(tunes)}"
+        L.append(f"- {what} after the curriculum (stage {len(str(t.get('stages', '')).split(';')) + k} "
+                 f"below): {tune['tokens']:,} "
                  f"tokens of the last curriculum stage's files with math.jsonl at weight "
                  f"{tune['math_weight']}, its own learning-rate schedule (peak {tune['lr']}, "
                  f"{tune.get('warmup_steps', 20)} warm-up steps, cosine to a tenth)"
                  + (f", no copy loss on the samples of tasks {tune['copy_skip']}"
                     if tune.get("copy_skip") else "")
-                 + f"; from {tune.get('from', '?')}")
+                 + f"; from {tune.get('from', '?')}"
+                 + (f"; {tune['seconds']} s" if tune.get("seconds") is not None else ""))
     if int(t.get("copy_context", 0) or 0):
         L.append(f"- context-matched copy targets: where the target token has several copies in "
                  f"the window, the copy loss keeps those whose preceding tokens agree longest "
@@ -285,8 +289,8 @@ def main():
         L += ["", "Curriculum (`--stages` of run.sh; share = the file's share of the stage's tokens):",
               "", "| stage | max tokens | share of the budget | files (token share) |", "|---|---|---|---|"]
         specs = t["stages"].split(";")
-        if tune.get("stage"):
-            specs.append(tune["stage"])
+        n_cur = len(specs)
+        specs += [tn["stage"] for tn in tunes if tn.get("stage")]
         for i, spec in enumerate(specs):
             ml, files = spec.split(":", 1)
             parts = [f.partition("@")[::2] for f in files.split(",")]
@@ -296,10 +300,10 @@ def main():
             norm = tot if tot and all(sh for _, sh in parts) else 1.0
             fs = [f"{os.path.basename(name).replace('.jsonl', '')}"
                   + (f" {float(sh) / norm * 100:.1f} %" if sh else "") for name, sh in parts]
-            if i < len(fr):
-                share = f"{fr[i] / sum(fr) * 100:.0f} %"
+            if i < n_cur:
+                share = f"{fr[i] / sum(fr) * 100:.0f} %" if i < len(fr) else "?"
             else:
-                share = f"tune: {tune['tokens']:,} tokens after it"
+                share = f"tune: {tunes[i - n_cur]['tokens']:,} tokens after it"
             L.append(f"| {i} | {ml} | {share} | {', '.join(fs)} |")
     if os.path.exists(lc):
         rws = [r for r in csv.DictReader(open(lc)) if r.get("task")]

@@ -5,7 +5,7 @@
 #   1. training data: bin/v4eval gen-train (suite generators, TRAIN seed space, prompts
 #      equal to eval prompts dropped) -> $OUT/data/*.jsonl
 #   2. training: scripts/train/v4train.py, 3-stage context-length curriculum -> $OUT/model.pt,
-#      $OUT/loss.csv
+#      $OUT/loss.csv; recipe 5 then tunes it (TRAIN_TUNE_TOKENS) -> $OUT/tune*/model.pt
 #   3. export: scripts/train/export.py -> $MODEL_DIR (BF16) and $MODEL_DIR-fp8 (FP8 + FP4),
 #      the C engine verified against v4ref.py (float64) with the engine's CSA selections
 #      (a top-k of the float64 scores up to float ties; max |logit diff| <= 1e-3, QAT off)
@@ -19,8 +19,9 @@
 #                  processes; copy heads 1:0 (window-only), 2:0 and 4:0 (CSA), their loss on
 #                  the context-matched copies, copy_rep spans among the copy tasks;
 #                  task shares 0.12,0.07,0.34 with tool_irrelevance at 8 % of the tool share;
-#                  copy read-out loss and embedding-initialised LM head; scripts/train/README.md
-#                  "Fifth recipe"),
+#                  copy read-out loss and embedding-initialised LM head, no copy loss on the
+#                  arithmetic; then two tunes, 2.0 M tokens with 46 % math and 0.6 M with 21 %
+#                  (TRAIN_TUNE_TOKENS); scripts/train/README.md "Fifth recipe", "Two tunes"),
 #                  4 (the previous default: four layers [window, CSA, HCA, CSA], recipe 3 +
 #                  attention supervision: copy heads 1:0 and 3:0, previous-token head 0:0,
 #                  shared embedding direction; README "Fourth recipe"),
@@ -42,17 +43,19 @@
 #                  empty for r24's recipe), the others: none): a column line reads a digit
 #                  out of a two-digit token, and the copy loss pointed it at the same digit
 #                  token on an earlier line (README "More math", "No copy loss on the arithmetic")
-#   TRAIN_TUNE_TOKENS  recipe 5: tokens of a tune after the curriculum (default 0 = none):
-#                  one more stage of the last stage's files with math.jsonl's weight set to
-#                  TRAIN_TUNE_MATH (in (0, 1]; default 0.8 = 46 % of the stage), its own
-#                  learning-rate schedule (TRAIN_TUNE_LR, default 1e-3, warm-up 20 steps,
-#                  cosine to a tenth) and no copy loss on the tasks TRAIN_TUNE_SKIP (default
-#                  arith; '' = none), from the curriculum's model.pt. The tune is how a
-#                  recipe change is tried in minutes instead of a full run (README "Tuning
-#                  the shipped model"); what it measured is there
+#   TRAIN_TUNE_TOKENS  recipe 5: token counts of the tunes after the curriculum, comma-
+#                  separated, one per tune (default 2000000,600000, the shipped model's; smoke
+#                  runs 6000,3000; 0 = none, r25): each tune is one more stage of the last
+#                  stage's files with math.jsonl's weight set to its TRAIN_TUNE_MATH entry (in
+#                  (0, 1]; default 0.8,0.25 = 46 % and 21 % of the stage), its own learning-
+#                  rate schedule (TRAIN_TUNE_LR, default 1e-3,5e-4, warm-up 20 steps, cosine to
+#                  a tenth) and no copy loss on the tasks TRAIN_TUNE_SKIP (default arith; '' =
+#                  none), from the model before it (the curriculum's model.pt, TRAIN_INIT's
+#                  model, the tune before). TRAIN_TUNE_MATH / _LR take one value for every tune
+#                  or one per tune; unset, the default lists' first entries (README "Two tunes")
 #   TRAIN_INIT     recipe 5: a BF16 model directory written by export.py (e.g. models/tiny-v4)
-#                  to tune instead of training the curriculum: data, then the tune alone
-#                  (needs TRAIN_TUNE_TOKENS); training.json keeps the directory's own
+#                  to tune instead of training the curriculum: data, then the tunes alone
+#                  (TRAIN_TUNE_TOKENS not 0); training.json keeps the directory's own
 #                  training.json as the record of the curriculum
 #   TRAIN_COPY_CONTEXT  copy loss on the window copies of the target whose preceding tokens
 #                  agree longest (up to this many) with the query's last tokens — the source
@@ -227,22 +230,52 @@ fi
 if [ "$RECIPE" = 5 ] && [ "$COPY_ON" = 1 ]; then SKIP=${TRAIN_COPY_SKIP-arith}; else SKIP=${TRAIN_COPY_SKIP:-}; fi
 case "$SKIP" in *[!a-z0-9_,]*) echo "run.sh: TRAIN_COPY_SKIP: expected comma-separated task-name prefixes (a-z, 0-9, _), found '$SKIP'" >&2; exit 2;; esac
 SKIP_ARGS=(); [ -z "$SKIP" ] || SKIP_ARGS=(--copy-skip-tasks "$SKIP")
-TUNE=${TRAIN_TUNE_TOKENS:-0}
+# the tunes after the curriculum (recipe 5): comma lists, one entry per tune; TRAIN_TUNE_MATH and
+# TRAIN_TUNE_LR give one value for every tune or one per tune, unset = the shipped schedule's
+# first values (0.8,0.25 and 1e-3,5e-4; its last value for a third tune and on)
+if [ "$RECIPE" = 5 ] && [ "${TRAIN_SMOKE:-0}" = 1 ]; then TUNE=${TRAIN_TUNE_TOKENS:-6000,3000}
+elif [ "$RECIPE" = 5 ]; then TUNE=${TRAIN_TUNE_TOKENS:-2000000,600000}
+else TUNE=${TRAIN_TUNE_TOKENS:-0}; fi
 [ "$RECIPE" = 5 ] || [ "$TUNE" = 0 ] || { echo "run.sh: TRAIN_TUNE_TOKENS: the tune is recipe 5's (TRAIN_RECIPE=$RECIPE)" >&2; exit 2; }
-case "$TUNE" in ''|*[!0-9]*) echo "run.sh: TRAIN_TUNE_TOKENS: expected a token count >= 0, found '$TUNE'" >&2; exit 2;; esac
-TUNE_MATH=${TRAIN_TUNE_MATH:-0.8}
-TUNE_LR=${TRAIN_TUNE_LR:-1e-3}
-"$PY" -c 'import sys; f = float(sys.argv[1]); sys.exit(not 0 < f <= 1)' "$TUNE_MATH" 2>/dev/null ||
-  { echo "run.sh: TRAIN_TUNE_MATH: expected a file weight in (0, 1], found '$TUNE_MATH'" >&2; exit 2; }
-"$PY" -c 'import sys; f = float(sys.argv[1]); sys.exit(not 0 < f < 1)' "$TUNE_LR" 2>/dev/null ||
-  { echo "run.sh: TRAIN_TUNE_LR: expected a learning rate in (0, 1), found '$TUNE_LR'" >&2; exit 2; }
+TUNE_TOK=()
+if [ "$TUNE" != 0 ]; then
+  IFS=, read -ra TUNE_TOK <<< "$TUNE"
+  [ "${TUNE: -1}" != , ] || TUNE_TOK+=("")
+  for v in "${TUNE_TOK[@]}"; do
+    case "$v" in ''|*[!0-9]*|0*) echo "run.sh: TRAIN_TUNE_TOKENS: expected 0 (no tune) or comma-separated token counts > 0, one per tune, found '$TUNE'" >&2; exit 2;; esac
+  done
+fi
+N_TUNES=${#TUNE_TOK[@]}
+# tune_list NAME VALUE DEFAULT: VALUE (one entry, or one per tune) spread over the N_TUNES tunes
+tune_list() {
+  local name=$1 val=$2 def=$3 a=() i
+  IFS=, read -ra a <<< "${val:-$def}"
+  [ "${val: -1}" != , ] || a+=("")
+  if [ -n "$val" ] && { [ ${#a[@]} != 1 ] && [ ${#a[@]} != "$N_TUNES" ] || [[ ",$val," == *,,* ]]; }; then
+    echo "run.sh: $name: expected one value or $N_TUNES (one per tune of TRAIN_TUNE_TOKENS=$TUNE), found '$val'" >&2; exit 2
+  fi
+  for ((i = 0; i < N_TUNES; i++)); do
+    if [ ${#a[@]} = 1 ] && [ -n "$val" ]; then printf '%s\n' "${a[0]}"
+    elif [ "$i" -lt ${#a[@]} ]; then printf '%s\n' "${a[$i]}"
+    else printf '%s\n' "${a[$((${#a[@]} - 1))]}"; fi
+  done
+}
+TUNE_MATHS=$(tune_list TRAIN_TUNE_MATH "${TRAIN_TUNE_MATH:-}" 0.8,0.25) || exit 2
+TUNE_LRS=$(tune_list TRAIN_TUNE_LR "${TRAIN_TUNE_LR:-}" 1e-3,5e-4) || exit 2
+mapfile -t TUNE_MATH <<< "$TUNE_MATHS"; mapfile -t TUNE_LR <<< "$TUNE_LRS"
+for ((i = 0; i < N_TUNES; i++)); do
+  "$PY" -c 'import sys; f = float(sys.argv[1]); sys.exit(not 0 < f <= 1)' "${TUNE_MATH[$i]}" 2>/dev/null ||
+    { echo "run.sh: TRAIN_TUNE_MATH: expected file weights in (0, 1], found '${TUNE_MATH[$i]}' (tune $((i + 1)))" >&2; exit 2; }
+  "$PY" -c 'import sys; f = float(sys.argv[1]); sys.exit(not 0 < f < 1)' "${TUNE_LR[$i]}" 2>/dev/null ||
+    { echo "run.sh: TRAIN_TUNE_LR: expected learning rates in (0, 1), found '${TUNE_LR[$i]}' (tune $((i + 1)))" >&2; exit 2; }
+done
 TUNE_WARMUP=20                 # steps of the tune's learning-rate warm-up
 if [ "$COPY_ON" = 1 ]; then TUNE_SKIP=${TRAIN_TUNE_SKIP-arith}; else TUNE_SKIP=""; fi
 case "$TUNE_SKIP" in *[!a-z0-9_,]*) echo "run.sh: TRAIN_TUNE_SKIP: expected comma-separated task-name prefixes (a-z, 0-9, _), found '$TUNE_SKIP'" >&2; exit 2;; esac
 TUNE_SKIP_ARGS=(); [ -z "$TUNE_SKIP" ] || TUNE_SKIP_ARGS=(--copy-skip-tasks "$TUNE_SKIP")
 INIT=${TRAIN_INIT:-}
 if [ -n "$INIT" ]; then
-  [ "$TUNE" -gt 0 ] || { echo "run.sh: TRAIN_INIT: needs the tune (TRAIN_TUNE_TOKENS > 0), found TRAIN_TUNE_TOKENS=$TUNE" >&2; exit 2; }
+  [ "$N_TUNES" -gt 0 ] || { echo "run.sh: TRAIN_INIT: needs a tune (TRAIN_TUNE_TOKENS > 0), found TRAIN_TUNE_TOKENS=$TUNE" >&2; exit 2; }
   for f in config.json model.safetensors; do
     [ -f "$INIT/$f" ] || { echo "run.sh: TRAIN_INIT: $INIT/$f: expected an exported model directory (config.json, model.safetensors), file missing" >&2; exit 2; }
   done
@@ -454,21 +487,29 @@ $PY scripts/train/v4train.py --stages "$STAGES" \
   --embed-common "$EMBED_COMMON" --out "$OUT"
 fi
 t2=$(date +%s)
-# the tune: the last stage's files, math.jsonl's weight raised, no copy loss on
-# TRAIN_TUNE_SKIP, a fresh learning-rate schedule from the curriculum's (or TRAIN_INIT's) model
-TUNE_STAGE=""
-if [ "$TUNE" -gt 0 ]; then
-  LAST=${STAGES##*;}
-  TUNE_STAGE=$(printf '%s' "$LAST" | sed "s#/math\.jsonl@[0-9.]*#/math.jsonl@$TUNE_MATH#")
-  case "$TUNE_STAGE" in *"/math.jsonl@$TUNE_MATH"*) ;;
+# the tunes: the last stage's files, math.jsonl's weight set to the tune's, no copy loss on
+# TRAIN_TUNE_SKIP, a fresh learning-rate schedule from the curriculum's (or TRAIN_INIT's) model,
+# then from the tune before
+TUNE_STAGES=(); TUNE_SECS=()
+PREV=${INIT:-$OUT/model.pt}
+LAST=${STAGES##*;}
+for ((i = 0; i < N_TUNES; i++)); do
+  st=$(printf '%s' "$LAST" | sed "s#/math\.jsonl@[0-9.]*#/math.jsonl@${TUNE_MATH[$i]}#")
+  case "$st" in *"/math.jsonl@${TUNE_MATH[$i]}"*) ;;
     *) echo "run.sh: TRAIN_TUNE_TOKENS: the last stage has no weighted math.jsonl: $LAST" >&2; exit 2;; esac
-  echo "== 2b/4 tune ($TUNE tokens, math weight $TUNE_MATH, lr $TUNE_LR, no copy loss on '${TUNE_SKIP}') from ${INIT:-$OUT/model.pt}"
-  $PY scripts/train/v4train.py --stages "$TUNE_STAGE" --stage-frac 1 --tokens "$TUNE" \
-    --batch-tokens "$PBATCH" --lr "$TUNE_LR" --warmup "$TUNE_WARMUP" --dense-warmup-frac 0 \
-    "${SUP_ARGS[@]}" "${TUNE_SKIP_ARGS[@]}" --init "${INIT:-$OUT/model.pt}" --out "$OUT/tune"
-  CKPT=$OUT/tune/model.pt
-  # one loss history: the curriculum's (TRAIN_INIT's own loss.csv) and the tune's rows after it
-  $PY - "${INIT:+$INIT/loss.csv}" "$OUT/loss.csv" "$OUT/tune/loss.csv" <<'PYEOF'
+  TUNE_STAGES+=("$st")
+  tout=$OUT/tune; [ "$N_TUNES" = 1 ] || tout=$OUT/tune$((i + 1))
+  echo "== 2b/4 tune $((i + 1))/$N_TUNES (${TUNE_TOK[$i]} tokens, math weight ${TUNE_MATH[$i]}, lr ${TUNE_LR[$i]}, no copy loss on '${TUNE_SKIP}') from $PREV"
+  ts=$(date +%s)
+  $PY scripts/train/v4train.py --stages "$st" --stage-frac 1 --tokens "${TUNE_TOK[$i]}" \
+    --batch-tokens "$PBATCH" --lr "${TUNE_LR[$i]}" --warmup "$TUNE_WARMUP" --dense-warmup-frac 0 \
+    "${SUP_ARGS[@]}" "${TUNE_SKIP_ARGS[@]}" --init "$PREV" --out "$tout"
+  TUNE_SECS+=($(( $(date +%s) - ts )))
+  PREV=$tout/model.pt
+  CKPT=$PREV
+  # one loss history: the curriculum's (TRAIN_INIT's own loss.csv), then each tune's rows
+  base=""; [ "$i" != 0 ] || base=${INIT:+$INIT/loss.csv}
+  $PY - "$base" "$OUT/loss.csv" "$tout/loss.csv" <<'PYEOF'
 import csv, os, sys
 init_csv, out_csv, tune_csv = sys.argv[1:4]
 base = init_csv or out_csv
@@ -485,7 +526,7 @@ with open(out_csv, "w", newline="") as f:
     w.writeheader()
     w.writerows(rows + tune)
 PYEOF
-fi
+done
 t2b=$(date +%s)
 
 echo "== 3/4 export + engine verification -> $MODEL_DIR, $MODEL_DIR-fp8"
@@ -507,26 +548,40 @@ cat > "$MODEL_DIR/training.json" <<EOF
  "prompt_weight": $PROMPT_W, "stage_frac": "$FRAC", "stages": "$STAGES",
  "seconds": {"data": $((t1 - t0)), "train": $((t2 - t1)), "tune": $((t2b - t2)), "export_plot": $((t3 - t2b))}}
 EOF
-# the tune's record; with TRAIN_INIT the curriculum's record is the init directory's own
-# training.json (this run trained no curriculum), and this run's seconds replace only the tune's
-$PY - "$MODEL_DIR/training.json" "$TUNE" "$TUNE_MATH" "$TUNE_LR" "$TUNE_SKIP" "$TUNE_STAGE" "$INIT" "$TUNE_WARMUP" <<'PYEOF'
+# the tunes' records ("tune" the last, "earlier_tunes" those before it, in order); with
+# TRAIN_INIT the curriculum's record is the init directory's own training.json (this run
+# trained no curriculum, its tunes are appended to the init model's), and this run's seconds
+# replace only the tune's
+TUNE_JSON=$($PY -c '
+import json, sys
+n = int(sys.argv[1]); a = sys.argv[2:]
+print(json.dumps([{"tokens": int(a[i]), "math_weight": float(a[n + i]), "lr": float(a[2 * n + i]),
+                   "stage": a[3 * n + i], "seconds": int(a[4 * n + i])} for i in range(n)]))
+' "$N_TUNES" "${TUNE_TOK[@]}" "${TUNE_MATH[@]}" "${TUNE_LR[@]}" "${TUNE_STAGES[@]}" "${TUNE_SECS[@]}")
+$PY - "$MODEL_DIR/training.json" "$TUNE_JSON" "$TUNE_SKIP" "$INIT" "$TUNE_WARMUP" <<'PYEOF'
 import json, os, sys
-path, tune, math_w, lr, skip, stage, init, warmup = sys.argv[1:9]
+path, tunes, skip, init, warmup = sys.argv[1:6]
+tunes = json.loads(tunes)
 t = json.load(open(path))
 if init:
     ij = os.path.join(init, "training.json")
     base = json.load(open(ij)) if os.path.exists(ij) else {"recipe": t["recipe"], "curriculum": "unknown (no training.json in the init directory)"}
     sec = base.setdefault("seconds", {})
-    sec["tune"] = t["seconds"]["tune"]
+    # the model's tune time: its earlier tunes' (an init model that was itself tuned) and this run's
+    sec["tune"] = (sec.get("tune", 0) if "tune" in base else 0) + t["seconds"]["tune"]
     sec["export_plot"] = t["seconds"]["export_plot"]
     base["init"] = init
     if "tune" in base:          # the init model was itself tuned: its tune stays on record
         base.setdefault("earlier_tunes", []).append(base.pop("tune"))
     t = base
-if int(tune):
-    t["tune"] = {"tokens": int(tune), "math_weight": float(math_w), "lr": float(lr),
-                 "warmup_steps": int(warmup), "copy_skip": skip, "stage": stage,
-                 "from": init or "the curriculum's model.pt"}
+for i, r in enumerate(tunes):
+    if "tune" in t:
+        t.setdefault("earlier_tunes", []).append(t.pop("tune"))
+    t["tune"] = {"tokens": r["tokens"], "math_weight": r["math_weight"], "lr": r["lr"],
+                 "warmup_steps": int(warmup), "copy_skip": skip, "stage": r["stage"],
+                 "from": (init or "the curriculum's model.pt") if i == 0
+                         else "tune %d of this run" % i,
+                 "seconds": r["seconds"]}
 json.dump(t, open(path, "w"), indent=1)
 open(path, "a").write("\n")
 PYEOF
