@@ -33,6 +33,13 @@ def die(msg):
     sys.exit(2)
 
 
+def add_model_args(ap):
+    """The model options load() reads: --ckpt (a v4train checkpoint) or --model (an export)."""
+    g = ap.add_mutually_exclusive_group(required=True)
+    g.add_argument("--ckpt")
+    g.add_argument("--model")
+
+
 def load(args):
     if args.ckpt:
         ck = torch.load(args.ckpt)
@@ -53,9 +60,7 @@ def load(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    g = ap.add_mutually_exclusive_group(required=True)
-    g.add_argument("--ckpt")
-    g.add_argument("--model")
+    add_model_args(ap)
     ap.add_argument("--data", required=True)
     ap.add_argument("--n", type=int, default=4)
     args = ap.parse_args()

@@ -97,9 +97,7 @@ def probe_sample(model, cfg, heads, ids, npr, a, b, line_starts):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    g = ap.add_mutually_exclusive_group(required=True)
-    g.add_argument("--ckpt")
-    g.add_argument("--model")
+    attn_stats.add_model_args(ap)
     ap.add_argument("--data", required=True)
     ap.add_argument("--task", default="arith_2da")
     ap.add_argument("--n", type=int, default=50)

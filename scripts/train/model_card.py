@@ -250,9 +250,10 @@ def main():
         L.append(f"- no copy loss on the samples of tasks {t['copy_skip']} (prefixes)")
     # the tunes after the curriculum, in order: earlier_tunes then tune (run.sh's record)
     tunes = list(t.get("earlier_tunes") or []) + ([t["tune"]] if t.get("tune") else [])
+    n_cur = len(t["stages"].split(";")) if t.get("stages") else 0   # curriculum stages
     for k, tune in enumerate(tunes):
         what = "tune" if len(tunes) == 1 else f"tune {k + 1} of {len(tunes)}"
-        L.append(f"- {what} after the curriculum (stage {len(str(t.get('stages', '')).split(';')) + k} "
+        L.append(f"- {what} after the curriculum (stage {n_cur + k} "
                  f"below): {tune['tokens']:,} "
                  f"tokens of the last curriculum stage's files with math.jsonl at weight "
                  f"{tune['math_weight']}, its own learning-rate schedule (peak {tune['lr']}, "
@@ -288,9 +289,7 @@ def main():
         fr = [float(x) for x in str(t.get("stage_frac", "1")).split(",")]
         L += ["", "Curriculum (`--stages` of run.sh; share = the file's share of the stage's tokens):",
               "", "| stage | max tokens | share of the budget | files (token share) |", "|---|---|---|---|"]
-        specs = t["stages"].split(";")
-        n_cur = len(specs)
-        specs += [tn["stage"] for tn in tunes if tn.get("stage")]
+        specs = t["stages"].split(";") + [tn["stage"] for tn in tunes if tn.get("stage")]
         for i, spec in enumerate(specs):
             ml, files = spec.split(":", 1)
             parts = [f.partition("@")[::2] for f in files.split(",")]

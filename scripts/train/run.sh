@@ -237,38 +237,36 @@ if [ "$RECIPE" = 5 ] && [ "${TRAIN_SMOKE:-0}" = 1 ]; then TUNE=${TRAIN_TUNE_TOKE
 elif [ "$RECIPE" = 5 ]; then TUNE=${TRAIN_TUNE_TOKENS:-2000000,600000}
 else TUNE=${TRAIN_TUNE_TOKENS:-0}; fi
 [ "$RECIPE" = 5 ] || [ "$TUNE" = 0 ] || { echo "run.sh: TRAIN_TUNE_TOKENS: the tune is recipe 5's (TRAIN_RECIPE=$RECIPE)" >&2; exit 2; }
-TUNE_TOK=()
-if [ "$TUNE" != 0 ]; then
-  IFS=, read -ra TUNE_TOK <<< "$TUNE"
-  [ "${TUNE: -1}" != , ] || TUNE_TOK+=("")
-  for v in "${TUNE_TOK[@]}"; do
-    case "$v" in ''|*[!0-9]*|0*) echo "run.sh: TRAIN_TUNE_TOKENS: expected 0 (no tune) or comma-separated token counts > 0, one per tune, found '$TUNE'" >&2; exit 2;; esac
-  done
-fi
+# one list per setting, N_TUNES entries each; one error naming the variable on a bad entry
+TUNE_PLAN=$("$PY" - "$TUNE" "${TRAIN_TUNE_MATH:-}" "${TRAIN_TUNE_LR:-}" <<'PYEOF'
+import sys
+tok, math, lr = sys.argv[1:4]
+def fail(name, want, found):
+    sys.exit(f"run.sh: {name}: expected {want}, found '{found}'")
+toks = [] if tok == "0" else tok.split(",")
+if not all(t.isdigit() and not t.startswith("0") for t in toks):
+    fail("TRAIN_TUNE_TOKENS", "0 (no tune) or comma-separated token counts > 0, one per tune", tok)
+n = len(toks)
+def spread(name, val, default, ok, want):
+    v = val.split(",") if val else default
+    if val and len(v) not in (1, n):
+        fail(name, f"one value or {n} (one per tune of TRAIN_TUNE_TOKENS={tok})", val)
+    v = v * n if val and len(v) == 1 else (v + v[-1:] * n)[:n]
+    for x in v:
+        try:
+            good = ok(float(x))
+        except ValueError:
+            good = False
+        if not good:
+            fail(name, want, val or x)
+    return v
+maths = spread("TRAIN_TUNE_MATH", math, ["0.8", "0.25"], lambda f: 0 < f <= 1, "file weights in (0, 1]")
+lrs = spread("TRAIN_TUNE_LR", lr, ["1e-3", "5e-4"], lambda f: 0 < f < 1, "learning rates in (0, 1)")
+print(" ".join(toks)); print(" ".join(maths)); print(" ".join(lrs))
+PYEOF
+) || exit 2
+{ read -ra TUNE_TOK; read -ra TUNE_MATH; read -ra TUNE_LR; } <<< "$TUNE_PLAN" || true  # no tune: empty lines
 N_TUNES=${#TUNE_TOK[@]}
-# tune_list NAME VALUE DEFAULT: VALUE (one entry, or one per tune) spread over the N_TUNES tunes
-tune_list() {
-  local name=$1 val=$2 def=$3 a=() i
-  IFS=, read -ra a <<< "${val:-$def}"
-  [ "${val: -1}" != , ] || a+=("")
-  if [ -n "$val" ] && { [ ${#a[@]} != 1 ] && [ ${#a[@]} != "$N_TUNES" ] || [[ ",$val," == *,,* ]]; }; then
-    echo "run.sh: $name: expected one value or $N_TUNES (one per tune of TRAIN_TUNE_TOKENS=$TUNE), found '$val'" >&2; exit 2
-  fi
-  for ((i = 0; i < N_TUNES; i++)); do
-    if [ ${#a[@]} = 1 ] && [ -n "$val" ]; then printf '%s\n' "${a[0]}"
-    elif [ "$i" -lt ${#a[@]} ]; then printf '%s\n' "${a[$i]}"
-    else printf '%s\n' "${a[$((${#a[@]} - 1))]}"; fi
-  done
-}
-TUNE_MATHS=$(tune_list TRAIN_TUNE_MATH "${TRAIN_TUNE_MATH:-}" 0.8,0.25) || exit 2
-TUNE_LRS=$(tune_list TRAIN_TUNE_LR "${TRAIN_TUNE_LR:-}" 1e-3,5e-4) || exit 2
-mapfile -t TUNE_MATH <<< "$TUNE_MATHS"; mapfile -t TUNE_LR <<< "$TUNE_LRS"
-for ((i = 0; i < N_TUNES; i++)); do
-  "$PY" -c 'import sys; f = float(sys.argv[1]); sys.exit(not 0 < f <= 1)' "${TUNE_MATH[$i]}" 2>/dev/null ||
-    { echo "run.sh: TRAIN_TUNE_MATH: expected file weights in (0, 1], found '${TUNE_MATH[$i]}' (tune $((i + 1)))" >&2; exit 2; }
-  "$PY" -c 'import sys; f = float(sys.argv[1]); sys.exit(not 0 < f < 1)' "${TUNE_LR[$i]}" 2>/dev/null ||
-    { echo "run.sh: TRAIN_TUNE_LR: expected learning rates in (0, 1), found '${TUNE_LR[$i]}' (tune $((i + 1)))" >&2; exit 2; }
-done
 TUNE_WARMUP=20                 # steps of the tune's learning-rate warm-up
 if [ "$COPY_ON" = 1 ]; then TUNE_SKIP=${TRAIN_TUNE_SKIP-arith}; else TUNE_SKIP=""; fi
 case "$TUNE_SKIP" in *[!a-z0-9_,]*) echo "run.sh: TRAIN_TUNE_SKIP: expected comma-separated task-name prefixes (a-z, 0-9, _), found '$TUNE_SKIP'" >&2; exit 2;; esac
