@@ -94,8 +94,8 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(BUILD)/harness/main.d $(TEST_BIN:=.d)
 
 # The default model: data from the suite generators (train seeds), training, export to
-# models/tiny-v4 (+ models/tiny-v4-fp8), engine verification, loss plot. 2-3 hours on
-# 2 cores (two data-parallel training processes: the curriculum, then two tunes); TRAIN_SMOKE=1 runs a few-minute end-to-end check under build/train-smoke instead.
+# models/tiny-v4 (+ models/tiny-v4-fp8), engine verification, loss plot. 2.5-3.5 hours on
+# 2 cores (two data-parallel training processes: the curriculum, then four tunes); TRAIN_SMOKE=1 runs a few-minute end-to-end check under build/train-smoke instead.
 # run.sh sets OPENBLAS_CORETYPE (SkylakeX on AVX-512 CPUs) for torch.
 train: bin/v4eval
 	scripts/train/run.sh

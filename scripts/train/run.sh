@@ -20,8 +20,10 @@
 #                  the context-matched copies, copy_rep spans among the copy tasks;
 #                  task shares 0.12,0.07,0.34 with tool_irrelevance at 8 % of the tool share;
 #                  copy read-out loss and embedding-initialised LM head, no copy loss on the
-#                  arithmetic; then two tunes, 2.0 M tokens with 46 % math and 0.6 M with 21 %
-#                  (TRAIN_TUNE_TOKENS); scripts/train/README.md "Fifth recipe", "Two tunes"),
+#                  arithmetic; then four tunes: 2.0 M tokens with 46 % math, 0.6 M with 21 %,
+#                  0.6 M with 26 % math and 41 % tool calls, 0.6 M with 21 % math
+#                  (TRAIN_TUNE_TOKENS); scripts/train/README.md "Fifth recipe", "Two tunes",
+#                  "Tool-heavier tunes"),
 #                  4 (the previous default: four layers [window, CSA, HCA, CSA], recipe 3 +
 #                  attention supervision: copy heads 1:0 and 3:0, previous-token head 0:0,
 #                  shared embedding direction; README "Fourth recipe"),
@@ -44,15 +46,19 @@
 #                  out of a two-digit token, and the copy loss pointed it at the same digit
 #                  token on an earlier line (README "More math", "No copy loss on the arithmetic")
 #   TRAIN_TUNE_TOKENS  recipe 5: token counts of the tunes after the curriculum, comma-
-#                  separated, one per tune (default 2000000,600000, the shipped model's; smoke
-#                  runs 6000,3000; 0 = none, r25): each tune is one more stage of the last
-#                  stage's files with math.jsonl's weight set to its TRAIN_TUNE_MATH entry (in
-#                  (0, 1]; default 0.8,0.25 = 46 % and 21 % of the stage), its own learning-
-#                  rate schedule (TRAIN_TUNE_LR, default 1e-3,5e-4, warm-up 20 steps, cosine to
-#                  a tenth) and no copy loss on the tasks TRAIN_TUNE_SKIP (default arith; '' =
+#                  separated, one per tune (default 2000000,600000,600000,600000, the shipped
+#                  model's; smoke runs 6000,3000,3000,3000; 0 = none, r25): each tune is one
+#                  more stage of the last stage's files with math.jsonl's weight set to its
+#                  TRAIN_TUNE_MATH entry (in (0, 1]; default 0.8,0.25,0.5,0.25) and
+#                  toolcall.jsonl's to its TRAIN_TUNE_TOOL entry (in (0, 1] or stage = the
+#                  last stage's own, 0.3128 at the default shares; default stage,stage,0.8,
+#                  stage), its own learning-rate
+#                  schedule (TRAIN_TUNE_LR, default 1e-3,5e-4, warm-up 20 steps, cosine to a
+#                  tenth) and no copy loss on the tasks TRAIN_TUNE_SKIP (default arith; '' =
 #                  none), from the model before it (the curriculum's model.pt, TRAIN_INIT's
-#                  model, the tune before). TRAIN_TUNE_MATH / _LR take one value for every tune
-#                  or one per tune; unset, the default lists' first entries (README "Two tunes")
+#                  model, the tune before). TRAIN_TUNE_MATH / _TOOL / _LR take one value for
+#                  every tune or one per tune; unset, the default lists' first entries, the
+#                  last repeating (README "Two tunes", "Tool-heavier tunes")
 #   TRAIN_INIT     recipe 5: a BF16 model directory written by export.py (e.g. models/tiny-v4)
 #                  to tune instead of training the curriculum: data, then the tunes alone
 #                  (TRAIN_TUNE_TOKENS not 0); training.json keeps the directory's own
@@ -230,17 +236,18 @@ fi
 if [ "$RECIPE" = 5 ] && [ "$COPY_ON" = 1 ]; then SKIP=${TRAIN_COPY_SKIP-arith}; else SKIP=${TRAIN_COPY_SKIP:-}; fi
 case "$SKIP" in *[!a-z0-9_,]*) echo "run.sh: TRAIN_COPY_SKIP: expected comma-separated task-name prefixes (a-z, 0-9, _), found '$SKIP'" >&2; exit 2;; esac
 SKIP_ARGS=(); [ -z "$SKIP" ] || SKIP_ARGS=(--copy-skip-tasks "$SKIP")
-# the tunes after the curriculum (recipe 5): comma lists, one entry per tune; TRAIN_TUNE_MATH and
-# TRAIN_TUNE_LR give one value for every tune or one per tune, unset = the shipped schedule's
-# first values (0.8,0.25 and 1e-3,5e-4; its last value for a third tune and on)
-if [ "$RECIPE" = 5 ] && [ "${TRAIN_SMOKE:-0}" = 1 ]; then TUNE=${TRAIN_TUNE_TOKENS:-6000,3000}
-elif [ "$RECIPE" = 5 ]; then TUNE=${TRAIN_TUNE_TOKENS:-2000000,600000}
+# the tunes after the curriculum (recipe 5): comma lists, one entry per tune; TRAIN_TUNE_MATH,
+# TRAIN_TUNE_TOOL and TRAIN_TUNE_LR give one value for every tune or one per tune, unset = the
+# shipped schedule's first values (0.8,0.25,0.5,0.25; stage,stage,0.8,stage; 1e-3,5e-4; the
+# last value for the tunes beyond a list)
+if [ "$RECIPE" = 5 ] && [ "${TRAIN_SMOKE:-0}" = 1 ]; then TUNE=${TRAIN_TUNE_TOKENS:-6000,3000,3000,3000}
+elif [ "$RECIPE" = 5 ]; then TUNE=${TRAIN_TUNE_TOKENS:-2000000,600000,600000,600000}
 else TUNE=${TRAIN_TUNE_TOKENS:-0}; fi
 [ "$RECIPE" = 5 ] || [ "$TUNE" = 0 ] || { echo "run.sh: TRAIN_TUNE_TOKENS: the tune is recipe 5's (TRAIN_RECIPE=$RECIPE)" >&2; exit 2; }
 # one list per setting, N_TUNES entries each; one error naming the variable on a bad entry
-TUNE_PLAN=$("$PY" - "$TUNE" "${TRAIN_TUNE_MATH:-}" "${TRAIN_TUNE_LR:-}" <<'PYEOF'
+TUNE_PLAN=$("$PY" - "$TUNE" "${TRAIN_TUNE_MATH:-}" "${TRAIN_TUNE_LR:-}" "${TRAIN_TUNE_TOOL:-}" <<'PYEOF'
 import sys
-tok, math, lr = sys.argv[1:4]
+tok, math, lr, tool = sys.argv[1:5]
 def fail(name, want, found):
     sys.exit(f"run.sh: {name}: expected {want}, found '{found}'")
 toks = [] if tok == "0" else tok.split(",")
@@ -253,6 +260,8 @@ def spread(name, val, default, ok, want):
         fail(name, f"one value or {n} (one per tune of TRAIN_TUNE_TOKENS={tok})", val)
     v = v * n if val and len(v) == 1 else (v + v[-1:] * n)[:n]
     for x in v:
+        if x == "stage" and name == "TRAIN_TUNE_TOOL":
+            continue            # the last stage's own weight
         try:
             good = ok(float(x))
         except ValueError:
@@ -260,12 +269,14 @@ def spread(name, val, default, ok, want):
         if not good:
             fail(name, want, val or x)
     return v
-maths = spread("TRAIN_TUNE_MATH", math, ["0.8", "0.25"], lambda f: 0 < f <= 1, "file weights in (0, 1]")
+maths = spread("TRAIN_TUNE_MATH", math, ["0.8", "0.25", "0.5", "0.25"], lambda f: 0 < f <= 1, "file weights in (0, 1]")
 lrs = spread("TRAIN_TUNE_LR", lr, ["1e-3", "5e-4"], lambda f: 0 < f < 1, "learning rates in (0, 1)")
-print(" ".join(toks)); print(" ".join(maths)); print(" ".join(lrs))
+tools = spread("TRAIN_TUNE_TOOL", tool, ["stage", "stage", "0.8", "stage"], lambda f: 0 < f <= 1,
+               "file weights in (0, 1] or stage (the last stage's)")
+print(" ".join(toks)); print(" ".join(maths)); print(" ".join(lrs)); print(" ".join(tools))
 PYEOF
 ) || exit 2
-{ read -ra TUNE_TOK; read -ra TUNE_MATH; read -ra TUNE_LR; } <<< "$TUNE_PLAN" || true  # no tune: empty lines
+{ read -ra TUNE_TOK; read -ra TUNE_MATH; read -ra TUNE_LR; read -ra TUNE_TOOL; } <<< "$TUNE_PLAN" || true  # no tune: empty lines
 N_TUNES=${#TUNE_TOK[@]}
 TUNE_WARMUP=20                 # steps of the tune's learning-rate warm-up
 if [ "$COPY_ON" = 1 ]; then TUNE_SKIP=${TRAIN_TUNE_SKIP-arith}; else TUNE_SKIP=""; fi
@@ -495,9 +506,14 @@ for ((i = 0; i < N_TUNES; i++)); do
   st=$(printf '%s' "$LAST" | sed "s#/math\.jsonl@[0-9.]*#/math.jsonl@${TUNE_MATH[$i]}#")
   case "$st" in *"/math.jsonl@${TUNE_MATH[$i]}"*) ;;
     *) echo "run.sh: TRAIN_TUNE_TOKENS: the last stage has no weighted math.jsonl: $LAST" >&2; exit 2;; esac
+  if [ "${TUNE_TOOL[$i]}" != stage ]; then
+    st=$(printf '%s' "$st" | sed "s#/toolcall\.jsonl@[0-9.]*#/toolcall.jsonl@${TUNE_TOOL[$i]}#")
+    case "$st" in *"/toolcall.jsonl@${TUNE_TOOL[$i]}"*) ;;
+      *) echo "run.sh: TRAIN_TUNE_TOOL: the last stage has no weighted toolcall.jsonl: $LAST" >&2; exit 2;; esac
+  fi
   TUNE_STAGES+=("$st")
   tout=$OUT/tune; [ "$N_TUNES" = 1 ] || tout=$OUT/tune$((i + 1))
-  echo "== 2b/4 tune $((i + 1))/$N_TUNES (${TUNE_TOK[$i]} tokens, math weight ${TUNE_MATH[$i]}, lr ${TUNE_LR[$i]}, no copy loss on '${TUNE_SKIP}') from $PREV"
+  echo "== 2b/4 tune $((i + 1))/$N_TUNES (${TUNE_TOK[$i]} tokens, math weight ${TUNE_MATH[$i]}, tool-call weight ${TUNE_TOOL[$i]}, lr ${TUNE_LR[$i]}, no copy loss on '${TUNE_SKIP}') from $PREV"
   ts=$(date +%s)
   $PY scripts/train/v4train.py --stages "$st" --stage-frac 1 --tokens "${TUNE_TOK[$i]}" \
     --batch-tokens "$PBATCH" --lr "${TUNE_LR[$i]}" --warmup "$TUNE_WARMUP" --dense-warmup-frac 0 \
@@ -551,9 +567,13 @@ EOF
 # trained no curriculum, its tunes are appended to the init model's), and this run's seconds
 # replace only the tune's
 TUNE_JSON=$($PY -c '
-import json, sys
+import json, re, sys
 n = int(sys.argv[1]); a = sys.argv[2:]
+def tool_weight(stage):        # the weight of toolcall.jsonl in the stage (TRAIN_TUNE_TOOL)
+    m = re.search(r"/toolcall\.jsonl@([0-9.]+)", stage)
+    return float(m.group(1)) if m else None
 print(json.dumps([{"tokens": int(a[i]), "math_weight": float(a[n + i]), "lr": float(a[2 * n + i]),
+                   "tool_weight": tool_weight(a[3 * n + i]),
                    "stage": a[3 * n + i], "seconds": int(a[4 * n + i])} for i in range(n)]))
 ' "$N_TUNES" "${TUNE_TOK[@]}" "${TUNE_MATH[@]}" "${TUNE_LR[@]}" "${TUNE_STAGES[@]}" "${TUNE_SECS[@]}")
 $PY - "$MODEL_DIR/training.json" "$TUNE_JSON" "$TUNE_SKIP" "$INIT" "$TUNE_WARMUP" <<'PYEOF'
@@ -575,7 +595,8 @@ if init:
 for i, r in enumerate(tunes):
     if "tune" in t:
         t.setdefault("earlier_tunes", []).append(t.pop("tune"))
-    t["tune"] = {"tokens": r["tokens"], "math_weight": r["math_weight"], "lr": r["lr"],
+    t["tune"] = {"tokens": r["tokens"], "math_weight": r["math_weight"],
+                 "tool_weight": r["tool_weight"], "lr": r["lr"],
                  "warmup_steps": int(warmup), "copy_skip": skip, "stage": r["stage"],
                  "from": (init or "the curriculum's model.pt") if i == 0
                          else "tune %d of this run" % i,
