@@ -17,7 +17,6 @@ import argparse
 import csv
 import json
 import os
-import re
 import struct
 import subprocess
 import sys
@@ -249,12 +248,6 @@ def main():
                  "DSML parameter)")
     if t.get("copy_skip"):
         L.append(f"- no copy loss on the samples of tasks {t['copy_skip']} (prefixes)")
-    def tune_tool_weight(tune):
-        # run.sh records it (TRAIN_TUNE_TOOL); older records: read it off the tune's stage
-        if tune.get("tool_weight") is not None:
-            return tune["tool_weight"]
-        m = re.search(r"/toolcall\.jsonl@([0-9.]+)", tune.get("stage", ""))
-        return m.group(1) if m else "?"
     # the tunes after the curriculum, in order: earlier_tunes then tune (run.sh's record)
     tunes = list(t.get("earlier_tunes") or []) + ([t["tune"]] if t.get("tune") else [])
     n_cur = len(t["stages"].split(";")) if t.get("stages") else 0   # curriculum stages
@@ -263,8 +256,10 @@ def main():
         L.append(f"- {what} after the curriculum (stage {n_cur + k} "
                  f"below): {tune['tokens']:,} "
                  f"tokens of the last curriculum stage's files with math.jsonl at weight "
-                 f"{tune['math_weight']} and toolcall.jsonl at {tune_tool_weight(tune)}, "
-                 f"its own learning-rate schedule (peak {tune['lr']}, "
+                 f"{tune['math_weight']}"
+                 + (f" and toolcall.jsonl at {tune['tool_weight']}"
+                    if tune.get("tool_weight") is not None else "")
+                 + f", its own learning-rate schedule (peak {tune['lr']}, "
                  f"{tune.get('warmup_steps', 20)} warm-up steps, cosine to a tenth)"
                  + (f", no copy loss on the samples of tasks {tune['copy_skip']}"
                     if tune.get("copy_skip") else "")

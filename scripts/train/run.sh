@@ -260,18 +260,21 @@ def spread(name, val, default, ok, want):
         fail(name, f"one value or {n} (one per tune of TRAIN_TUNE_TOKENS={tok})", val)
     v = v * n if val and len(v) == 1 else (v + v[-1:] * n)[:n]
     for x in v:
-        if x == "stage" and name == "TRAIN_TUNE_TOOL":
-            continue            # the last stage's own weight
-        try:
-            good = ok(float(x))
-        except ValueError:
-            good = False
-        if not good:
+        if not ok(x):
             fail(name, want, val or x)
     return v
-maths = spread("TRAIN_TUNE_MATH", math, ["0.8", "0.25", "0.5", "0.25"], lambda f: 0 < f <= 1, "file weights in (0, 1]")
-lrs = spread("TRAIN_TUNE_LR", lr, ["1e-3", "5e-4"], lambda f: 0 < f < 1, "learning rates in (0, 1)")
-tools = spread("TRAIN_TUNE_TOOL", tool, ["stage", "stage", "0.8", "stage"], lambda f: 0 < f <= 1,
+def in_unit(x, closed):         # x a number in (0, 1], or (0, 1) when not closed
+    try:
+        f = float(x)
+    except ValueError:
+        return False
+    return 0 < f <= 1 if closed else 0 < f < 1
+maths = spread("TRAIN_TUNE_MATH", math, ["0.8", "0.25", "0.5", "0.25"],
+               lambda x: in_unit(x, True), "file weights in (0, 1]")
+lrs = spread("TRAIN_TUNE_LR", lr, ["1e-3", "5e-4"], lambda x: in_unit(x, False),
+             "learning rates in (0, 1)")
+tools = spread("TRAIN_TUNE_TOOL", tool, ["stage", "stage", "0.8", "stage"],
+               lambda x: x == "stage" or in_unit(x, True),
                "file weights in (0, 1] or stage (the last stage's)")
 print(" ".join(toks)); print(" ".join(maths)); print(" ".join(lrs)); print(" ".join(tools))
 PYEOF
